@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "KlingLedger",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kling-ledger", targets: ["kling-ledger"]),
+        .library(name: "KlingCore", targets: ["KlingCore"]),
+        .library(name: "Pricing", targets: ["Pricing"]),
+        .library(name: "Ledger", targets: ["Ledger"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // The system SQLite, linked directly: no wrapper package between the ledger and libsqlite3.
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // Money, exact decimals and the providers' vocabulary, shared by every other target.
+        .target(name: "KlingCore"),
+        // The price tables in the top-level `pricing/` folder, bundled so the tool finds them
+        // wherever it is run from.
+        .target(
+            name: "PricingTables",
+            path: "pricing",
+            resources: [.copy("kling.json"), .copy("pixazo.json"), .copy("acedata.json"), .copy("kkiai.json")]
+        ),
+        .target(name: "Pricing", dependencies: ["KlingCore", "PricingTables"]),
+        .target(name: "Ledger", dependencies: ["CSQLite", "KlingCore"]),
+        .executableTarget(
+            name: "kling-ledger",
+            dependencies: [
+                "KlingCore", "Pricing", "Ledger",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "KlingCoreTests", dependencies: ["KlingCore"]),
+        .testTarget(name: "PricingTests", dependencies: ["Pricing", "KlingCore"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "KlingCore", "CSQLite"]),
+        .testTarget(name: "KlingLedgerCLITests", dependencies: ["kling-ledger"]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,85 @@
+import Foundation
+import KlingCore
+
+extension Ledger {
+    /// Records a submission and, when it is `pending` with a quote, its hold, in one durable
+    /// transaction: the hold exists before anything could be sent.
+    ///
+    /// - Throws: `LedgerError`; on any error nothing is written.
+    public func record(_ submission: NewSubmission, at instant: Date = Date()) throws(LedgerError) {
+        let now = Timestamp.string(instant)
+        let tags = try encodeTags(submission.tags)
+        let job = submission.job
+        let quote = submission.quote
+        try connection.write { () throws(LedgerError) in
+            try connection.run(
+                """
+                INSERT INTO submissions (
+                    id, idempotency_key, provider, kind, model, mode, duration_seconds, sound, aspect_ratio,
+                    team, project, user_name, tags, quote_micros, quote_units, unit_price_micros,
+                    price_table, price_version, price_rule, state, external_task_id, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    .text(submission.id), .text(submission.idempotencyKey), .text(job.provider.rawValue),
+                    .text(job.kind.rawValue), .text(job.model), .text(job.mode?.rawValue),
+                    .integer(Int64(job.durationSeconds)), .integer(job.sound ? 1 : 0), .text(submission.aspectRatio),
+                    .text(submission.team), .text(submission.project), .text(submission.user), .text(tags),
+                    .integer(quote?.amount.micros), .text(quote?.units?.decimalString),
+                    .integer(quote?.unitPrice?.micros), .text(quote?.table), .text(quote?.version), .text(quote?.rule),
+                    .text(submission.state.rawValue), .text(submission.externalTaskID), .text(now), .text(now),
+                ])
+            if submission.state == .pending, let quote {
+                try insertEntry(.hold, amount: quote.amount, submission: submission.id, note: nil, at: now)
+            }
+        }
+    }
+
+    /// Appends one money movement in its own transaction.
+    public func append(
+        _ kind: EntryKind, amount: USD, submission: String, note: String? = nil, at instant: Date = Date()
+    ) throws(LedgerError) {
+        try connection.write { () throws(LedgerError) in
+            try insertEntry(kind, amount: amount, submission: submission, note: note, at: Timestamp.string(instant))
+        }
+    }
+
+    /// What a submission holds and has been charged, summed from its entries.
+    public func balance(ofSubmission id: String) throws(LedgerError) -> MoneyBalance {
+        let sums = try connection.queryOne(
+            """
+            SELECT
+                coalesce(sum(CASE kind WHEN 'hold' THEN amount_micros WHEN 'release' THEN -amount_micros ELSE 0 END), 0),
+                coalesce(sum(CASE WHEN kind IN ('charge', 'adjust') THEN amount_micros ELSE 0 END), 0)
+            FROM entries WHERE submission_id = ?
+            """, [.text(id)]
+        ) { MoneyBalance(held: USD(micros: $0.int64(0)), charged: USD(micros: $0.int64(1))) }
+        return sums ?? MoneyBalance(held: .zero, charged: .zero)
+    }
+
+    /// The state of a submission, or `nil` if there is none with that id.
+    public func state(ofSubmission id: String) throws(LedgerError) -> SubmissionState? {
+        let text = try connection.queryOne("SELECT state FROM submissions WHERE id = ?", [.text(id)]) { $0.text(0) }
+        guard let text else { return nil }
+        guard let state = SubmissionState(rawValue: text) else { throw .corrupt("submission state \"\(text)\"") }
+        return state
+    }
+
+    private func insertEntry(
+        _ kind: EntryKind, amount: USD, submission: String, note: String?, at timestamp: String
+    ) throws(LedgerError) {
+        try connection.run(
+            "INSERT INTO entries (submission_id, kind, amount_micros, note, created_at) VALUES (?, ?, ?, ?, ?)",
+            [.text(submission), .text(kind.rawValue), .integer(amount.micros), .text(note), .text(timestamp)])
+    }
+
+    /// Tags as a JSON object with sorted keys, so equal tags are equal text.
+    private func encodeTags(_ tags: [String: String]) throws(LedgerError) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(tags), let text = String(data: data, encoding: .utf8) else {
+            throw .corrupt("tags could not be encoded as JSON")
+        }
+        return text
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// The KlingLedger ledger: one SQLite file holding every submission and every movement of
+/// money. All SQL lives in this module, so another backend is this module's work alone.
+///
+/// Not `Sendable`: it owns one connection. Each process, thread or task that writes opens its
+/// own `Ledger` on the same file; SQLite's locking and `BEGIN IMMEDIATE` keep them consistent.
+public final class Ledger {
+    /// The connection, for the ledger's own extensions and tests.
+    public let connection: DatabaseConnection
+    /// The ledger file.
+    public let path: String
+
+    /// `PRAGMA application_id` of a KlingLedger ledger ("KLDG"), telling it apart from other
+    /// programs' SQLite files.
+    static let applicationID: Int32 = 0x4B4C_4447
+
+    /// The schema version this build reads and writes.
+    public static var schemaVersion: Int { Migrator.latestVersion }
+
+    /// The environment variable naming the ledger file.
+    public static let environmentVariable = "KLING_LEDGER_DB"
+
+    /// Opens the ledger at `path`, creating it (and its folder) if needed and bringing its
+    /// schema up to date.
+    ///
+    /// A file that is not SQLite, another program's database, or a ledger written by a newer
+    /// schema is refused before anything is written to it.
+    /// - Parameter busyTimeout: how long to wait for another process's write lock.
+    public init(path: String, busyTimeout: Duration = .seconds(30)) throws(LedgerError) {
+        try Self.createFolder(of: path)
+        try Self.checkIsSQLite(path)
+        let connection = try DatabaseConnection(path: path, busyTimeout: busyTimeout)
+        try Self.checkIsLedger(connection, path: path)
+        try connection.configureForLedger()
+        try Migrator.migrate(connection)
+        self.connection = connection
+        self.path = path
+    }
+
+    /// The ledger file in force: `option` (`--ledger`) if given, else `KLING_LEDGER_DB`, else
+    /// `$XDG_DATA_HOME/kling-ledger/ledger.sqlite`, by default
+    /// `~/.local/share/kling-ledger/ledger.sqlite`.
+    ///
+    /// The option wins over the environment, as flags do everywhere: a command line names the
+    /// ledger it means more precisely than an exported variable.
+    public static func path(
+        option: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String {
+        if let option, !option.isEmpty { return option }
+        if let path = environment[environmentVariable], !path.isEmpty { return path }
+        let dataHome =
+            environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/share"
+        return dataHome + "/kling-ledger/ledger.sqlite"
+    }
+
+    private static func createFolder(of path: String) throws(LedgerError) {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw .cannotCreateFolder(path: folder.path, reason: error.localizedDescription)
+        }
+    }
+
+    /// An existing, non-empty file must start with SQLite's header. Checked before SQLite opens
+    /// it, so that not even a journal-mode change touches someone else's file.
+    private static func checkIsSQLite(_ path: String) throws(LedgerError) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return }  // new file
+        defer { try? handle.close() }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        guard header.isEmpty || header == Data("SQLite format 3\0".utf8) else {
+            throw .notADatabase(path: path)
+        }
+    }
+
+    /// A database with tables must be one of ours, at a schema version we know. Only reads.
+    private static func checkIsLedger(_ connection: DatabaseConnection, path: String) throws(LedgerError) {
+        let tables: Int64
+        do {
+            tables = try connection.queryOne("SELECT count(*) FROM sqlite_schema") { $0.int64(0) } ?? 0
+        } catch .sqlite(let code, _, _) where code & 0xFF == 26 {  // SQLITE_NOTADB
+            throw .notADatabase(path: path)
+        }
+        guard tables > 0 else { return }
+        let applicationID = try connection.queryOne("PRAGMA application_id") { $0.int64(0) } ?? 0
+        guard applicationID == Int64(Self.applicationID) else { throw .notALedger(path: path) }
+        let version = try Migrator.currentVersion(connection)
+        guard version <= Migrator.latestVersion else {
+            throw .newerSchema(path: path, found: version, supported: Migrator.latestVersion)
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import KlingCore
+
+/// Where a submission stands. See `shared/DESIGN.md`, "Submission states".
+public enum SubmissionState: String, CaseIterable, Sendable, Codable {
+    /// The hold is committed; nothing has been sent yet.
+    case pending
+    /// The provider gave a task id.
+    case submitted
+    case processing
+    /// Finished and charged; the hold released.
+    case succeeded
+    /// Finished without a video; the hold released, nothing charged.
+    case failed
+    /// Refused before sending (validation or budget); kept for the audit trail, no money.
+    case rejected
+    /// The provider definitively refused to create the task; the hold released.
+    case sendFailed = "send_failed"
+    /// Sent, but the answer was lost: the task may exist, so the hold is kept.
+    case unknown
+}
+
+/// A movement of money in the ledger. Rows are never changed or deleted.
+public enum EntryKind: String, CaseIterable, Sendable, Codable {
+    /// Reserves the quote against budgets before sending.
+    case hold
+    /// Frees (part of) a hold.
+    case release
+    /// The real cost of a finished task.
+    case charge
+    /// A signed correction to what was charged, with a note (operator resolutions).
+    case adjust
+}
+
+/// The price a submission was quoted, as the ledger stores it.
+public struct QuotedPrice: Sendable, Equatable {
+    public var amount: USD
+    /// The provider units, for unit-priced quotes.
+    public var units: Units?
+    /// The unit price the units were converted at.
+    public var unitPrice: USD?
+    /// The price table (provider) consulted.
+    public var table: String
+    public var version: String
+    /// The rule used, as the pricing engine described it.
+    public var rule: String
+
+    public init(amount: USD, units: Units?, unitPrice: USD?, table: String, version: String, rule: String) {
+        self.amount = amount
+        self.units = units
+        self.unitPrice = unitPrice
+        self.table = table
+        self.version = version
+        self.rule = rule
+    }
+}
+
+/// A submission about to be recorded.
+public struct NewSubmission: Sendable {
+    /// The local id, sent as `external_task_id` where the provider accepts one.
+    public var id: String
+    /// The same key twice means the same submission.
+    public var idempotencyKey: String
+    public var job: BillableJob
+    public var aspectRatio: String?
+    public var team: String?
+    public var project: String?
+    public var user: String?
+    public var tags: [String: String]
+    /// The quote; `nil` only for a refusal that could not be priced.
+    public var quote: QuotedPrice?
+    public var state: SubmissionState
+    public var externalTaskID: String?
+
+    public init(
+        id: String, idempotencyKey: String, job: BillableJob, aspectRatio: String? = nil, team: String? = nil,
+        project: String? = nil, user: String? = nil, tags: [String: String] = [:], quote: QuotedPrice?,
+        state: SubmissionState, externalTaskID: String? = nil
+    ) {
+        self.id = id
+        self.idempotencyKey = idempotencyKey
+        self.job = job
+        self.aspectRatio = aspectRatio
+        self.team = team
+        self.project = project
+        self.user = user
+        self.tags = tags
+        self.quote = quote
+        self.state = state
+        self.externalTaskID = externalTaskID
+    }
+}
+
+/// A submission's money: what it holds and what it has been charged.
+public struct MoneyBalance: Sendable, Equatable {
+    /// Holds minus releases.
+    public var held: USD
+    /// Charges plus adjustments.
+    public var charged: USD
+
+    public init(held: USD, charged: USD) {
+        self.held = held
+        self.charged = charged
+    }
+}

@@ -1,0 +1,119 @@
+import CSQLite
+import Foundation
+
+/// One connection to an SQLite file, configured for money: WAL with `synchronous=FULL` (a
+/// committed transaction survives a power cut), foreign keys on, a busy timeout so concurrent
+/// writers wait instead of failing, and writes only inside `BEGIN IMMEDIATE` transactions.
+///
+/// A `final class` because it owns a C handle that `deinit` closes. Not `Sendable`: SQLite
+/// connections are opened without their own mutex, so each belongs to one thread or task at a
+/// time; concurrent users open one connection each.
+public final class DatabaseConnection {
+    private let handle: OpaquePointer
+    /// The file's path.
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path`.
+    ///
+    /// The file is not modified here: journal mode and schema are set up by the caller after
+    /// it has checked the file is one it may write.
+    /// - Parameter busyTimeout: how long a statement waits for another connection's lock.
+    public init(path: String, busyTimeout: Duration = .seconds(30)) throws(LedgerError) {
+        var handle: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        let code = sqlite3_open_v2(path, &handle, flags, nil)
+        guard code == SQLITE_OK, let handle else {
+            // SQLite allocates a handle even when opening fails; it must still be closed.
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
+            sqlite3_close_v2(handle)
+            throw .sqlite(code: code, message: message, sql: nil)
+        }
+        self.handle = handle
+        self.path = path
+        csqlite_disable_double_quoted_strings(handle)
+        let milliseconds = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
+        sqlite3_busy_timeout(handle, Int32(clamping: milliseconds))
+    }
+
+    deinit {
+        sqlite3_close_v2(handle)
+    }
+
+    /// Switches to WAL with full durability and turns foreign keys on.
+    /// - Throws: if WAL cannot be set (a file system without shared memory, for instance):
+    ///   the ledger refuses to run without the durability it promises.
+    func configureForLedger() throws(LedgerError) {
+        let mode = try queryOne("PRAGMA journal_mode = WAL") { $0.text(0) }
+        guard mode?.lowercased() == "wal" else {
+            throw .sqlite(code: SQLITE_ERROR, message: "could not switch to WAL (journal mode is \(mode ?? "unknown"))", sql: nil)
+        }
+        try execute("PRAGMA synchronous = FULL")
+        try execute("PRAGMA foreign_keys = ON")
+    }
+
+    /// Runs one or more SQL statements that take no parameters.
+    public func execute(_ sql: String) throws(LedgerError) {
+        var message: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(handle, sql, nil, nil, &message)
+        defer { sqlite3_free(message) }
+        guard code == SQLITE_OK else {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            throw .sqlite(code: code, message: text, sql: sql)
+        }
+    }
+
+    /// Runs one statement with parameters, ignoring any rows.
+    public func run(_ sql: String, _ values: [SQLValue] = []) throws(LedgerError) {
+        let statement = try Statement(connection: handle, sql: sql)
+        try statement.bind(values)
+        while try statement.step() {}
+    }
+
+    /// Runs one query and maps each row.
+    public func query<T>(
+        _ sql: String, _ values: [SQLValue] = [], _ map: (Row) throws(LedgerError) -> T
+    ) throws(LedgerError) -> [T] {
+        let statement = try Statement(connection: handle, sql: sql)
+        try statement.bind(values)
+        var results: [T] = []
+        while try statement.step() {
+            results.append(try map(statement.row))
+        }
+        return results
+    }
+
+    /// Runs one query and maps its first row, if any.
+    public func queryOne<T>(
+        _ sql: String, _ values: [SQLValue] = [], _ map: (Row) throws(LedgerError) -> T
+    ) throws(LedgerError) -> T? {
+        let statement = try Statement(connection: handle, sql: sql)
+        try statement.bind(values)
+        return try statement.step() ? try map(statement.row) : nil
+    }
+
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so two
+    /// writers never both read, decide and then collide; the second waits (busy timeout). Any
+    /// error rolls the whole transaction back.
+    public func write<T>(_ body: () throws(LedgerError) -> T) throws(LedgerError) -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            // A failed COMMIT may already have ended the transaction; then there is nothing to undo.
+            if sqlite3_get_autocommit(handle) == 0 { try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// Runs `body` in a read transaction, so its queries see one consistent snapshot.
+    public func read<T>(_ body: () throws(LedgerError) -> T) throws(LedgerError) -> T {
+        try execute("BEGIN DEFERRED")
+        defer { try? execute("COMMIT") }
+        return try body()
+    }
+
+    /// The row id of the last insert on this connection.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+}

@@ -1,0 +1,104 @@
+import CSQLite
+
+/// A prepared statement: compiled in `init`, finalized in `deinit`, so no statement outlives
+/// its use or leaks a lock.
+///
+/// Not `Sendable`: a statement belongs to its connection's thread.
+final class Statement {
+    private let handle: OpaquePointer
+    private let connection: OpaquePointer
+    let sql: String
+
+    init(connection: OpaquePointer, sql: String) throws(LedgerError) {
+        var handle: OpaquePointer?
+        let code = sqlite3_prepare_v3(connection, sql, -1, 0, &handle, nil)
+        guard code == SQLITE_OK, let handle else {
+            sqlite3_finalize(handle)
+            throw .sqlite(code: code, message: String(cString: sqlite3_errmsg(connection)), sql: sql)
+        }
+        self.handle = handle
+        self.connection = connection
+        self.sql = sql
+    }
+
+    deinit {
+        sqlite3_finalize(handle)
+    }
+
+    /// Resets the statement and binds `values` to its parameters, in order.
+    func bind(_ values: [SQLValue]) throws(LedgerError) {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        let expected = Int(sqlite3_bind_parameter_count(handle))
+        guard values.count == expected else {
+            throw .sqlite(
+                code: SQLITE_RANGE, message: "\(values.count) values bound to \(expected) parameters", sql: sql)
+        }
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let code =
+                switch value {
+                case .integer(let integer): sqlite3_bind_int64(handle, index, integer)
+                case .text(let text): sqlite3_bind_text(handle, index, text, -1, csqlite_transient())
+                case .null: sqlite3_bind_null(handle, index)
+                }
+            try check(code)
+        }
+    }
+
+    /// Advances to the next row. - Returns: `false` when the statement is done.
+    func step() throws(LedgerError) -> Bool {
+        let code = sqlite3_step(handle)
+        switch code {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default:
+            throw .sqlite(code: code, message: String(cString: sqlite3_errmsg(connection)), sql: sql)
+        }
+    }
+
+    /// The current row.
+    var row: Row { Row(handle: handle) }
+
+    private func check(_ code: Int32) throws(LedgerError) {
+        guard code == SQLITE_OK else {
+            throw .sqlite(code: code, message: String(cString: sqlite3_errmsg(connection)), sql: sql)
+        }
+    }
+}
+
+/// The current row of a statement, read by column index. Valid only inside the closure it is
+/// passed to: the next step replaces its values.
+public struct Row {
+    fileprivate let handle: OpaquePointer
+
+    fileprivate init(handle: OpaquePointer) {
+        self.handle = handle
+    }
+
+    /// Whether the column holds `NULL`.
+    public func isNull(_ column: Int32) -> Bool {
+        sqlite3_column_type(handle, column) == SQLITE_NULL
+    }
+
+    /// The column as an integer (`NULL` reads as 0: check `isNull` or use `optionalInt64`).
+    public func int64(_ column: Int32) -> Int64 {
+        sqlite3_column_int64(handle, column)
+    }
+
+    /// The column as an integer, or `nil` for `NULL`.
+    public func optionalInt64(_ column: Int32) -> Int64? {
+        isNull(column) ? nil : int64(column)
+    }
+
+    /// The column as text (`NULL` reads as "").
+    public func text(_ column: Int32) -> String {
+        optionalText(column) ?? ""
+    }
+
+    /// The column as text, or `nil` for `NULL`.
+    public func optionalText(_ column: Int32) -> String? {
+        guard let pointer = sqlite3_column_text(handle, column) else { return nil }
+        return String(cString: pointer)
+    }
+}

@@ -1,0 +1,8 @@
+/// One forward-only step of the ledger schema. Applied migrations are recorded in
+/// `schema_migrations`; a migration is never edited once released, only followed by another.
+struct Migration: Sendable {
+    /// The schema version this migration brings the ledger to, counting from 1 without gaps.
+    let version: Int
+    let name: String
+    let sql: String
+}
