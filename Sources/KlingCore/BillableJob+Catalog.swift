@@ -2,14 +2,12 @@ import Foundation
 
 extension BillableJob {
     /// The job with the provider's defaults filled in, checked against what the provider
-    /// documents (model, kind, mode, duration, sound).
+    /// documents (model, kind, mode, duration, sound). Enough to price the job; whether it can
+    /// also be sent is `checkSendable()`.
     ///
     /// - Throws: `CatalogError` naming the field, the value, what is accepted and what to do.
     public func resolved() throws(CatalogError) -> BillableJob {
         let profile = ProviderCatalog.profile(provider)
-        if let reason = profile.undocumentedKinds[kind] {
-            throw .kindNotOffered(provider, kind, reason: reason)
-        }
         if model != nil, !profile.choosesModel {
             throw .modelNotSelectable(provider)
         }
@@ -37,6 +35,15 @@ extension BillableJob {
             throw .soundNotSupported(provider, spec.displayName)
         }
         return job
+    }
+
+    /// Checks the provider documents how to create this kind of task (Pixazo prices image2video
+    /// but documents no create endpoint for it).
+    /// - Throws: `CatalogError.kindNotOffered` with the reason.
+    public func checkSendable() throws(CatalogError) {
+        if let reason = ProviderCatalog.profile(provider).createUndocumented[kind] {
+            throw .kindNotOffered(provider, kind, reason: reason)
+        }
     }
 }
 

@@ -9,9 +9,9 @@ public struct ProviderProfile: Sendable {
     public let defaultModel: String?
     /// The mode used when a job names none.
     public let defaultMode: Mode?
-    /// Kinds whose create endpoint the provider does not document, with the reason: a request
-    /// of that kind is refused rather than sent to a guessed URL.
-    public let undocumentedKinds: [VideoKind: String]
+    /// Kinds the provider prices but whose create endpoint it does not document, with the
+    /// reason: such a job can be quoted, but is refused rather than sent to a guessed URL.
+    public let createUndocumented: [VideoKind: String]
 
     /// Whether a caller chooses the model (everywhere but Pixazo).
     public var choosesModel: Bool { models.contains { $0.name != nil } }
@@ -75,7 +75,7 @@ public enum ProviderCatalog {
             Official.v1, Official.v1_5, Official.v1_6, Official.v2Master, Official.v2_1, Official.v2_1Master,
             Official.v2_5Turbo, Official.v2_6, Official.v3,
         ],
-        defaultModel: "kling-v1", defaultMode: .std, undocumentedKinds: [:])
+        defaultModel: "kling-v1", defaultMode: .std, createUndocumented: [:])
 
     /// Pixazo has no model, mode or duration field; its price table bills 5 s clips (seeds 000, 001).
     static let pixazo = ProviderProfile(
@@ -84,9 +84,8 @@ public enum ProviderCatalog {
             ModelSpec(name: nil, kinds: [.text2video, .image2video], modes: [], durations: [5], supportsSound: false)
         ],
         defaultModel: nil, defaultMode: nil,
-        undocumentedKinds: [
-            .image2video: "Pixazo documents image2video status and price but not its create endpoint",
-            .extend: "Pixazo documents no video extension",
+        createUndocumented: [
+            .image2video: "Pixazo documents the image2video price and status endpoint but not how to create one"
         ])
 
     /// AceData has no `sound` field; `kling-video-o1` is accepted but has no published price (seed 003).
@@ -99,16 +98,12 @@ public enum ProviderCatalog {
                 name: "kling-video-o1", kinds: all, modes: [.std, .pro], durations: clipDurations,
                 supportsSound: false),
         ],
-        defaultModel: "kling-v1", defaultMode: .std, undocumentedKinds: [:])
+        defaultModel: "kling-v1", defaultMode: .std, createUndocumented: [:])
 
     /// KKIAI documents text2video only (seed 004).
     static let kkiai = ProviderProfile(
         provider: .kkiai,
         models: [Official.v1, Official.v1_6, Official.v2Master, Official.v2_1Master, Official.v2_5Turbo, Official.v3]
             .map { $0.restricted(to: [.text2video]) },
-        defaultModel: "kling-v1", defaultMode: .std,
-        undocumentedKinds: [
-            .image2video: "KKIAI documents only text2video",
-            .extend: "KKIAI documents only text2video",
-        ])
+        defaultModel: "kling-v1", defaultMode: .std, createUndocumented: [:])
 }

@@ -26,11 +26,12 @@ public struct PriceBook: Sendable {
         guard let bundled = BundledTables.directory else {
             throw .tableFolderMissing("(the bundled pricing/ tables were not found next to the executable)")
         }
-        return try load(from: bundled)
+        return try load(from: bundled, displayName: "pricing")
     }
 
     /// Loads every `*.json` table in a folder.
-    public static func load(from folder: URL) throws(PricingError) -> PriceBook {
+    /// - Parameter displayName: how messages name the folder, if not by its path.
+    public static func load(from folder: URL, displayName: String? = nil) throws(PricingError) -> PriceBook {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         guard manager.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -46,10 +47,11 @@ public struct PriceBook: Sendable {
 
         var tables: [Provider: PriceTable] = [:]
         for name in names {
-            let file = folder.appendingPathComponent(name).path
+            let url = folder.appendingPathComponent(name)
+            let file = displayName.map { "\($0)/\(name)" } ?? url.path
             let data: Data
             do {
-                data = try Data(contentsOf: URL(fileURLWithPath: file))
+                data = try Data(contentsOf: url)
             } catch {
                 throw .unreadableTable(file: file, reason: error.localizedDescription)
             }
@@ -59,7 +61,7 @@ public struct PriceBook: Sendable {
             }
             tables[table.provider] = table
         }
-        return PriceBook(tables: tables, folder: folder.path)
+        return PriceBook(tables: tables, folder: displayName ?? folder.path)
     }
 
     /// Creates a price book from tables already read.
