@@ -1,0 +1,71 @@
+import Foundation
+import KlingCore
+import Testing
+
+@testable import Ledger
+
+@Suite("Concurrent writers")
+struct ConcurrencyTests {
+    @Test("Two connections writing at once both succeed, and neither corrupts the other")
+    func twoWriters() throws {
+        try withLedgerPath { path throws in
+            _ = try Ledger(path: path)
+            let perWriter = 150
+            let failures = Failures()
+            DispatchQueue.concurrentPerform(iterations: 2) { writer in
+                do {
+                    let ledger = try Ledger(path: path)
+                    for index in 0..<perWriter {
+                        try ledger.record(pendingSubmission("w\(writer)-\(index)", micros: Int64(writer + 1)))
+                    }
+                } catch {
+                    failures.add("\(error)")
+                }
+            }
+            #expect(failures.all.isEmpty)
+            let ledger = try Ledger(path: path)
+            let connection = ledger.connection
+            #expect(try connection.queryOne("PRAGMA integrity_check") { $0.text(0) } == "ok")
+            #expect(try connection.queryOne("SELECT count(*) FROM submissions") { $0.int64(0) } == Int64(2 * perWriter))
+            // Each writer's holds are all there, with its own amounts.
+            #expect(try connection.queryOne("SELECT sum(amount_micros) FROM entries WHERE kind = 'hold'") { $0.int64(0) }
+                == Int64(perWriter * 1 + perWriter * 2))
+        }
+    }
+
+    @Test("A writer waits for another's open transaction, then succeeds")
+    func secondWriterWaits() throws {
+        try withLedgerPath { path throws in
+            let holder = try Ledger(path: path)
+            let started = DispatchSemaphore(value: 0)
+            let failures = Failures()
+            let waited = Failures()
+            let thread = Thread {
+                started.wait()
+                do {
+                    let ledger = try Ledger(path: path, busyTimeout: .seconds(10))
+                    let begin = Date()
+                    try ledger.record(pendingSubmission("second"))
+                    waited.add("\(Date().timeIntervalSince(begin))")
+                } catch {
+                    failures.add("\(error)")
+                }
+            }
+            thread.start()
+            try holder.connection.write { () throws(LedgerError) in
+                try holder.connection.run(
+                    "INSERT INTO submissions (id, idempotency_key, provider, kind, duration_seconds, sound, state, created_at, updated_at) VALUES ('first', 'k1', 'pixazo', 'text2video', 5, 0, 'rejected', ?, ?)",
+                    [.text(Timestamp.string(Date())), .text(Timestamp.string(Date()))])
+                started.signal()
+                Thread.sleep(forTimeInterval: 0.3)
+            }
+            while try holder.state(ofSubmission: "second") == nil && failures.all.isEmpty {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            #expect(failures.all.isEmpty)
+            #expect(try holder.state(ofSubmission: "first") == .rejected)
+            #expect(try holder.state(ofSubmission: "second") == .pending)
+            #expect(Double(waited.all.first ?? "0") ?? 0 > 0.1, "the second writer should have waited for the lock")
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import KlingCore
+import Testing
+
+@testable import Ledger
+
+@Suite("Money in the ledger is append-only")
+struct MoneyInvariantTests {
+    @Test("A pending submission is recorded with its hold in one transaction")
+    func holdWithSubmission() throws {
+        try withLedger { ledger throws in
+            try ledger.record(pendingSubmission("s1"))
+            #expect(try ledger.state(ofSubmission: "s1") == .pending)
+            #expect(try ledger.balance(ofSubmission: "s1") == MoneyBalance(held: USD(micros: 350_000), charged: .zero))
+        }
+    }
+
+    @Test("Settling moves money by new rows: release the hold, charge the cost")
+    func settleByAppending() throws {
+        try withLedger { ledger throws in
+            try ledger.record(pendingSubmission("s1"))
+            try ledger.append(.release, amount: USD(micros: 350_000), submission: "s1")
+            try ledger.append(.charge, amount: USD(micros: 245_000), submission: "s1")
+            try ledger.append(.adjust, amount: USD(micros: -5_000), submission: "s1", note: "provider credit")
+            #expect(try ledger.balance(ofSubmission: "s1") == MoneyBalance(held: .zero, charged: USD(micros: 240_000)))
+        }
+    }
+
+    @Test(
+        "Entries can be neither updated nor deleted",
+        arguments: [
+            "UPDATE entries SET amount_micros = 0",
+            "UPDATE entries SET note = 'edited'",
+            "DELETE FROM entries",
+        ])
+    func appendOnly(sql: String) throws {
+        try withLedger { ledger throws in
+            try ledger.record(pendingSubmission("s1"))
+            #expect {
+                try ledger.connection.run(sql)
+            } throws: { error in
+                (error as? LedgerError)?.errorDescription?.contains("entries are append-only") == true
+            }
+            #expect(try ledger.balance(ofSubmission: "s1").held == USD(micros: 350_000))
+        }
+    }
+
+    @Test("Submissions are never deleted and their request and quote never change")
+    func submissionsImmutable() throws {
+        try withLedger { ledger throws in
+            try ledger.record(pendingSubmission("s1"))
+            #expect(throws: LedgerError.self) { try ledger.connection.run("DELETE FROM submissions") }
+            #expect(throws: LedgerError.self) { try ledger.connection.run("UPDATE submissions SET quote_micros = 1") }
+            #expect(throws: LedgerError.self) { try ledger.connection.run("UPDATE submissions SET team = 'other'") }
+            // The state is what moves.
+            try ledger.connection.run("UPDATE submissions SET state = 'submitted', provider_task_id = 't-1'")
+            #expect(try ledger.state(ofSubmission: "s1") == .submitted)
+        }
+    }
+
+    @Test("A release cannot free more than is held")
+    func overRelease() throws {
+        try withLedger { ledger throws in
+            try ledger.record(pendingSubmission("s1"))
+            try ledger.append(.release, amount: USD(micros: 300_000), submission: "s1")
+            #expect(throws: LedgerError.self) { try ledger.append(.release, amount: USD(micros: 50_001), submission: "s1") }
+            #expect(try ledger.balance(ofSubmission: "s1").held == USD(micros: 50_000))
+        }
+    }
+
+    @Test("A rejected submission is kept for the audit trail and moves no money")
+    func rejectedMovesNoMoney() throws {
+        try withLedger { ledger throws in
+            var rejected = pendingSubmission("r1")
+            rejected.state = .rejected
+            rejected.quote = nil
+            try ledger.record(rejected)
+            #expect(try ledger.balance(ofSubmission: "r1") == MoneyBalance(held: .zero, charged: .zero))
+            #expect(throws: LedgerError.self) { try ledger.append(.hold, amount: USD(micros: 1), submission: "r1") }
+        }
+    }
+
+    @Test("Constraints catch impossible rows, and a failed write leaves nothing behind")
+    func constraints() throws {
+        try withLedger { ledger throws in
+            var unpriced = pendingSubmission("s1")
+            unpriced.quote = nil
+            #expect(throws: LedgerError.self) { try ledger.record(unpriced) }  // pending without a quote
+            #expect(throws: LedgerError.self) { try ledger.append(.charge, amount: USD(micros: -1), submission: "nope") }
+            #expect(try ledger.connection.queryOne("SELECT count(*) FROM submissions") { $0.int64(0) } == 0)
+            #expect(try ledger.connection.queryOne("SELECT count(*) FROM entries") { $0.int64(0) } == 0)
+            try ledger.record(pendingSubmission("s2"))
+            #expect(throws: LedgerError.self) { try ledger.connection.run("UPDATE submissions SET state = 'lost'") }
+            #expect(throws: LedgerError.self) { try ledger.connection.run("UPDATE submissions SET updated_at = 'yesterday'") }
+            #expect(try ledger.state(ofSubmission: "s2") == .pending)
+        }
+    }
+
+    @Test("A duplicate idempotency key is refused, with the SQL but without the bound values")
+    func errorsHideValues() throws {
+        try withLedger { ledger throws in
+            var first = pendingSubmission("s1")
+            first.idempotencyKey = "sk-live-SECRET-4242"
+            try ledger.record(first)
+            var second = pendingSubmission("s2")
+            second.idempotencyKey = "sk-live-SECRET-4242"
+            do {
+                try ledger.record(second)
+                Issue.record("the duplicate was accepted")
+            } catch {
+                let description = (error as? LedgerError)?.errorDescription ?? ""
+                #expect(description.contains("UNIQUE constraint failed: submissions.idempotency_key"))
+                #expect(description.contains("INSERT INTO submissions"))
+                #expect(!description.contains("SECRET"))
+                #expect(!description.contains("s2"))
+            }
+            #expect(try ledger.state(ofSubmission: "s2") == nil)
+        }
+    }
+}
