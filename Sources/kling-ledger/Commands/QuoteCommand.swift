@@ -13,12 +13,12 @@ struct QuoteCommand: ParsableCommand {
 
             Examples:
               kling-ledger quote --provider pixazo --duration 5 --json
-              kling-ledger quote --model kling-v2-5-turbo --mode pro --duration 10 --unit-price 0.098
+              kling-ledger quote --model kling-v2-6 --mode pro --sound --unit-price 0.098
             """)
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: ArgumentHelp("The gateway: \(Provider.namesList)."))
+    @Option(help: "The gateway to price the job at.")
     var provider: Provider = .kling
 
     @OptionGroup var job: JobOptions

@@ -1,0 +1,74 @@
+import Foundation
+
+/// The result of one `kling-ledger` run.
+struct CLIResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+
+    /// Standard output parsed as a JSON object.
+    var json: [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any]
+    }
+}
+
+/// Runs the built `kling-ledger` as a user would: a separate process, from a folder other than
+/// the checkout, with a throwaway HOME and none of the developer's KLING_* variables.
+func runCLI(_ arguments: [String], environment extra: [String: String] = [:]) throws -> CLIResult {
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kling-ledger-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: scratch) }
+
+    let process = Process()
+    process.executableURL = try executable()
+    process.arguments = arguments
+    process.currentDirectoryURL = scratch
+    var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KLING_") }
+    environment["HOME"] = scratch.path
+    environment.removeValue(forKey: "XDG_DATA_HOME")
+    environment.merge(extra) { $1 }
+    process.environment = environment
+
+    let stdout = Pipe()
+    let stderr = Pipe()
+    process.standardOutput = stdout
+    process.standardError = stderr
+    try process.run()
+    let out = stdout.fileHandleForReading.readDataToEndOfFile()
+    let err = stderr.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CLIResult(
+        status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+        stderr: String(decoding: err, as: UTF8.self))
+}
+
+/// `kling-ledger` in the build products folder, next to the test bundle that `swift test` runs.
+private func executable() throws -> URL {
+    var candidates: [URL] = []
+    if let testBinary = Bundle.main.executableURL {
+        candidates.append(testBinary.deletingLastPathComponent().appendingPathComponent("kling-ledger"))
+    }
+    for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+        candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("kling-ledger"))
+    }
+    if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) {
+        return found
+    }
+    throw CLINotBuilt(searched: candidates.map(\.path))
+}
+
+struct CLINotBuilt: Error, CustomStringConvertible {
+    let searched: [String]
+    var description: String { "kling-ledger was not found next to the tests; looked in: \(searched.joined(separator: ", "))" }
+}
+
+/// Writes files into a fresh temporary folder for the duration of `body`.
+func withFolder<T>(_ files: [String: String], _ body: (URL) throws -> T) throws -> T {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kling-ledger-files-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    for (name, text) in files {
+        try Data(text.utf8).write(to: folder.appendingPathComponent(name))
+    }
+    return try body(folder)
+}
