@@ -171,17 +171,24 @@ extension RuleMatch {
             }
             return values
         }
-        let provider = profile.provider.rawValue
-        var kinds: Set<VideoKind>?
-        if let names = try nonEmpty(raw?.kinds, "kinds") {
-            kinds = []
+        /// Names of a vocabulary enum (kinds, modes) read into a set, each one checked.
+        func parse<Name: RawRepresentable & CaseIterable>(
+            _ names: [String]?, _ field: String
+        ) throws(PricingError) -> Set<Name>? where Name.RawValue == String {
+            guard let names = try nonEmpty(names, field) else { return nil }
+            var parsed: Set<Name> = []
             for name in names {
-                guard let kind = VideoKind(rawValue: name) else {
-                    throw invalid("kinds", "unknown kind \"\(name)\"; use one of: \(VideoKind.namesList)")
+                guard let value = Name(rawValue: name) else {
+                    let known = Name.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw invalid(field, "unknown \(field.dropLast()) \"\(name)\"; use one of: \(known)")
                 }
-                kinds?.insert(kind)
+                parsed.insert(value)
             }
+            return parsed
         }
+        let provider = profile.provider.rawValue
+        let kinds: Set<VideoKind>? = try parse(raw?.kinds, "kinds")
+        let modes: Set<Mode>? = try parse(raw?.modes, "modes")
         var models: Set<String>?
         if let names = try nonEmpty(raw?.models, "models") {
             guard profile.choosesModel else {
@@ -192,16 +199,6 @@ extension RuleMatch {
                     "models", "unknown model \"\(name)\" for \(provider); known: \(profile.modelNames.joined(separator: ", "))")
             }
             models = Set(names)
-        }
-        var modes: Set<Mode>?
-        if let names = try nonEmpty(raw?.modes, "modes") {
-            modes = []
-            for name in names {
-                guard let mode = Mode(rawValue: name) else {
-                    throw invalid("modes", "unknown mode \"\(name)\"; use one of: \(Mode.namesList)")
-                }
-                modes?.insert(mode)
-            }
         }
         if let durations = try nonEmpty(raw?.durations, "durations"), let bad = durations.first(where: { $0 <= 0 }) {
             throw invalid("durations", "\(bad) is not a duration; durations are whole seconds above zero")

@@ -37,6 +37,14 @@ struct TableValidationTests {
             table: klingTable(rules: #"[{ "match": { "models": ["kling-v9"] }, "units_per_clip": "1" }]"#),
             path: "versions[0].rules[0].match.models", problem: "unknown model \"kling-v9\""),
         Defect(
+            name: "unknown mode",
+            table: klingTable(rules: #"[{ "match": { "modes": ["ultra"] }, "units_per_clip": "1" }]"#),
+            path: "versions[0].rules[0].match.modes", problem: "unknown mode \"ultra\"; use one of: std, pro"),
+        Defect(
+            name: "unknown kind",
+            table: klingTable(rules: #"[{ "match": { "kinds": ["text2image"] }, "units_per_clip": "1" }]"#),
+            path: "versions[0].rules[0].match.kinds", problem: "unknown kind \"text2image\""),
+        Defect(
             name: "a rule shadowed by an earlier one",
             table: klingTable(rules: #"""
                 [{ "match": { "models": ["kling-v1"] }, "units_per_clip": "1" },
