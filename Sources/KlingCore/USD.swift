@@ -32,7 +32,8 @@ public struct USD: Hashable, Comparable, Sendable {
 
     /// The decimal for a person to read: `"$0.70"`, `"-$1.00"`.
     public var formatted: String {
-        micros < 0 ? "-$" + USD(micros: -micros).decimalString : "$" + decimalString
+        let decimal = decimalString
+        return decimal.hasPrefix("-") ? "-$" + decimal.dropFirst() : "$" + decimal
     }
 
     public static func < (lhs: USD, rhs: USD) -> Bool { lhs.micros < rhs.micros }

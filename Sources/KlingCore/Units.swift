@@ -28,6 +28,14 @@ public struct Units: Hashable, Comparable, Sendable {
 
     public static func < (lhs: Units, rhs: Units) -> Bool { lhs.millionths < rhs.millionths }
 
+    /// The sum of two counts.
+    /// - Throws: `MoneyError.overflow` rather than trapping.
+    public func adding(_ other: Units) throws(MoneyError) -> Units {
+        let (sum, overflow) = millionths.addingReportingOverflow(other.millionths)
+        guard !overflow else { throw .overflow }
+        return Units(millionths: sum)
+    }
+
     /// The units times a whole count (seconds).
     /// - Throws: `MoneyError.overflow` rather than trapping.
     public func times(_ count: Int) throws(MoneyError) -> Units {

@@ -16,9 +16,9 @@ extension Ledger {
                 """
                 INSERT INTO submissions (
                     id, idempotency_key, provider, kind, model, mode, duration_seconds, sound, aspect_ratio,
-                    team, project, user_name, tags, quote_micros, quote_units, unit_price_micros,
+                    team, project, user_name, tags, quote_micros, quote_units, unit_price_micros, unit_price_source,
                     price_table, price_version, price_rule, state, external_task_id, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     .text(submission.id), .text(submission.idempotencyKey), .text(job.provider.rawValue),
@@ -26,7 +26,7 @@ extension Ledger {
                     .integer(Int64(job.durationSeconds)), .integer(job.sound ? 1 : 0), .text(submission.aspectRatio),
                     .text(submission.team), .text(submission.project), .text(submission.user), .text(tags),
                     .integer(quote?.amount.micros), .text(quote?.units?.decimalString),
-                    .integer(quote?.unitPrice?.micros), .text(quote?.table), .text(quote?.version), .text(quote?.rule),
+                    .integer(quote?.unitPrice?.micros), .text(quote?.unitPriceSource?.rawValue), .text(quote?.table), .text(quote?.version), .text(quote?.rule),
                     .text(submission.state.rawValue), .text(submission.externalTaskID), .text(now), .text(now),
                 ])
             if submission.state == .pending, let quote {

@@ -30,8 +30,10 @@ public final class Ledger {
     public init(path: String, busyTimeout: Duration = .seconds(30)) throws(LedgerError) {
         try Self.createFolder(of: path)
         try Self.checkIsSQLite(path)
+        if FileManager.default.fileExists(atPath: path) {
+            try Self.checkIsLedger(try DatabaseConnection(path: path, busyTimeout: busyTimeout, readOnly: true), path: path)
+        }
         let connection = try DatabaseConnection(path: path, busyTimeout: busyTimeout)
-        try Self.checkIsLedger(connection, path: path)
         try connection.configureForLedger()
         try Migrator.migrate(connection)
         self.connection = connection
@@ -75,16 +77,22 @@ public final class Ledger {
         }
     }
 
-    /// A database with tables must be one of ours, at a schema version we know. Only reads.
+    /// An existing database must be empty or one of ours, at a schema version we know.
+    /// Checked on a read-only connection, so not even a leftover journal is replayed into a
+    /// file that turns out not to be ours.
     private static func checkIsLedger(_ connection: DatabaseConnection, path: String) throws(LedgerError) {
         let tables: Int64
+        let applicationID: Int64
+        let userVersion: Int64
         do {
             tables = try connection.queryOne("SELECT count(*) FROM sqlite_schema") { $0.int64(0) } ?? 0
+            applicationID = try connection.queryOne("PRAGMA application_id") { $0.int64(0) } ?? 0
+            userVersion = try connection.queryOne("PRAGMA user_version") { $0.int64(0) } ?? 0
         } catch .sqlite(let code, _, _) where code & 0xFF == 26 {  // SQLITE_NOTADB
             throw .notADatabase(path: path)
         }
-        guard tables > 0 else { return }
-        let applicationID = try connection.queryOne("PRAGMA application_id") { $0.int64(0) } ?? 0
+        // A fresh file (no tables, no marks) becomes a ledger; anything else must carry our id.
+        if tables == 0, applicationID == 0, userVersion == 0 { return }
         guard applicationID == Int64(Self.applicationID) else { throw .notALedger(path: path) }
         let version = try Migrator.currentVersion(connection)
         guard version <= Migrator.latestVersion else {

@@ -38,20 +38,36 @@ public struct QuotedPrice: Sendable, Equatable {
     public var units: Units?
     /// The unit price the units were converted at.
     public var unitPrice: USD?
+    /// Where that unit price came from; reports name it.
+    public var unitPriceSource: UnitPriceSource?
     /// The price table (provider) consulted.
     public var table: String
     public var version: String
     /// The rule used, as the pricing engine described it.
     public var rule: String
 
-    public init(amount: USD, units: Units?, unitPrice: USD?, table: String, version: String, rule: String) {
+    public init(
+        amount: USD, units: Units?, unitPrice: USD?, unitPriceSource: UnitPriceSource?, table: String, version: String,
+        rule: String
+    ) {
         self.amount = amount
         self.units = units
         self.unitPrice = unitPrice
+        self.unitPriceSource = unitPriceSource
         self.table = table
         self.version = version
         self.rule = rule
     }
+}
+
+/// Where the unit price of a unit-priced quote came from.
+public enum UnitPriceSource: String, Sendable, Codable {
+    /// The table's list price.
+    case table
+    /// `KLING_UNIT_PRICE`.
+    case environment
+    /// `--unit-price` or a library caller.
+    case option
 }
 
 /// A submission about to be recorded.

@@ -147,7 +147,12 @@ extension PriceRule {
         guard let millionths = USD(text)?.micros else {
             throw invalid(key, "\"\(text)\" is not a decimal number written as a string, such as \"0.35\"")
         }
-        guard millionths >= 0 else { throw invalid(key, "\"\(text)\" is negative; a price must be zero or more") }
+        guard millionths >= 0 else { throw invalid(key, "\"\(text)\" is negative; a price must be above zero") }
+        // Fail closed: a zero (often a typo) would let jobs through for free. To refuse a job,
+        // leave it unpriced.
+        guard millionths > 0 else {
+            throw invalid(key, "a price of zero would let jobs run for free; remove the rule to refuse such jobs")
+        }
         let price: RulePrice =
             switch key {
             case "usd_per_clip": .usdPerClip(USD(micros: millionths))
@@ -245,9 +250,11 @@ extension DecodingError {
     var problem: String {
         switch self {
         case .typeMismatch(let type, let context):
-            if type == String.self {
+            let priceFields = RuleFile.priceKeys.map(\.stringValue) + [VersionFile.CodingKeys.unitPriceUSD.stringValue]
+            if type == String.self, let field = context.codingPath.last?.stringValue, priceFields.contains(field) {
                 return "expected a string here; write prices as decimal strings such as \"0.35\" so they are read exactly"
             }
+            if type == String.self { return "expected a string here" }
             return "expected \(type == Int.self ? "a whole number" : type == Bool.self ? "true or false" : "another type") here (\(context.debugDescription))"
         case .valueNotFound(_, let context):
             return "a value is missing (\(context.debugDescription))"

@@ -16,9 +16,12 @@ public struct PriceTable: Sendable {
     /// The file the table was read from, for messages.
     public let file: String
 
-    /// The version in force at an instant: the latest whose period contains it.
+    /// The version in force at an instant: the latest to have started, unless it has ended
+    /// (then no version is in force: an ended version never comes back into force).
     public func version(at instant: Date) -> PriceVersion? {
-        versions.last { $0.effectiveFrom <= instant && ($0.effectiveUntil.map { instant < $0 } ?? true) }
+        guard let latest = versions.last(where: { $0.effectiveFrom <= instant }) else { return nil }
+        if let until = latest.effectiveUntil, until <= instant { return nil }
+        return latest
     }
 }
 

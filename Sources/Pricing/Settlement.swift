@@ -73,9 +73,7 @@ extension PriceBook {
                     .inDollars(unitPrice: unitPrice ?? version.unitPrice, provider: job.provider, version: versionID)
                 do {
                     total = try total.adding(amount)
-                    if let units {
-                        totalUnits = Units(millionths: (totalUnits?.millionths ?? 0) + units.millionths)
-                    }
+                    if let units { totalUnits = try (totalUnits ?? .zero).adding(units) }
                 } catch { throw .overflow }
             }
             let described = clips.isEmpty ? "as requested (\(job.durationSeconds) s)" : clips.map { "\($0) s" }.joined(separator: ", ")

@@ -30,6 +30,12 @@ struct MoneyTests {
         #expect(USD(micros: micros).formatted == formatted)
     }
 
+    @Test("The most negative amount prints without trapping")
+    func extremes() {
+        #expect(USD(micros: .min).formatted == "-$9223372036854.775808")
+        #expect(USD(micros: .max).decimalString == "9223372036854.775807")
+    }
+
     @Test("Units print in their shortest exact form")
     func unitsFormat() throws {
         #expect(try #require(Units("5.000")).decimalString == "5")

@@ -21,7 +21,7 @@ func pendingSubmission(_ id: String, micros: Int64 = 350_000, team: String? = "v
         id: id, idempotencyKey: "key-\(id)", job: BillableJob(provider: .pixazo), team: team,
         tags: ["campaign": "spring, \"launch\""],
         quote: QuotedPrice(
-            amount: USD(micros: micros), units: nil, unitPrice: nil, table: "pixazo", version: "2026-01",
+            amount: USD(micros: micros), units: nil, unitPrice: nil, unitPriceSource: nil, table: "pixazo", version: "2026-01",
             rule: "rule 1"),
         state: .pending)
 }

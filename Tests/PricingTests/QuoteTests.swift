@@ -31,6 +31,21 @@ struct QuoteTests {
         }
     }
 
+    @Test("An ended version never comes back into force", arguments: ["2026-04-01T00:00:00Z", "2026-05-15T00:00:00Z"])
+    func endedVersion(instant: String) throws {
+        let table = pixazoTable(
+            versions: """
+                [{ "id": "open", "effective_from": "2026-01-01", "rules": [{ "usd_per_clip": "0.30" }] },
+                 { "id": "promo", "effective_from": "2026-03-01", "effective_until": "2026-04-01", "rules": [{ "usd_per_clip": "0.20" }] }]
+                """)
+        try withTables(["pixazo.json": table]) { folder in
+            let book = try PriceBook.load(from: folder)
+            #expect(try book.quote(BillableJob(provider: .pixazo), at: .utc("2026-02-01T00:00:00Z")).versionID == "open")
+            #expect(try book.quote(BillableJob(provider: .pixazo), at: .utc("2026-03-15T00:00:00Z")).versionID == "promo")
+            #expect(throws: PricingError.self) { try book.quote(BillableJob(provider: .pixazo), at: .utc(instant)) }
+        }
+    }
+
     @Test("An unpriced job's refusal names provider, model, mode, duration and table")
     func noRuleMessage() throws {
         let book = try PriceBook.load(from: shippedTables)

@@ -29,6 +29,10 @@ struct TableValidationTests {
             table: pixazoTable(versions: #"[{ "id": "a", "effective_from": "2026-01-01", "rules": [{ "usd_per_clip": "-0.35" }] }]"#),
             path: "versions[0].rules[0].usd_per_clip", problem: "negative"),
         Defect(
+            name: "a zero price",
+            table: pixazoTable(versions: #"[{ "id": "a", "effective_from": "2026-01-01", "rules": [{ "usd_per_clip": "0.00" }] }]"#),
+            path: "versions[0].rules[0].usd_per_clip", problem: "zero would let jobs run for free"),
+        Defect(
             name: "price as a JSON number",
             table: pixazoTable(versions: #"[{ "id": "a", "effective_from": "2026-01-01", "rules": [{ "usd_per_clip": 0.35 }] }]"#),
             path: "versions[0].rules[0].usd_per_clip", problem: "decimal strings"),
@@ -100,6 +104,10 @@ struct TableValidationTests {
             name: "a bad date",
             table: pixazoTable(versions: #"[{ "id": "a", "effective_from": "next week", "rules": [{ "usd_per_clip": "1" }] }]"#),
             path: "versions[0].effective_from", problem: "ISO 8601"),
+        Defect(
+            name: "a number where a name belongs",
+            table: #"{ "provider": 3, "currency": "USD", "source": "x", "settlement": "table", "versions": [] }"#,
+            path: "provider", problem: "expected a string here"),
         Defect(
             name: "a missing source",
             table: #"{ "provider": "pixazo", "currency": "USD", "settlement": "table", "versions": [] }"#,

@@ -17,10 +17,13 @@ public final class DatabaseConnection {
     ///
     /// The file is not modified here: journal mode and schema are set up by the caller after
     /// it has checked the file is one it may write.
-    /// - Parameter busyTimeout: how long a statement waits for another connection's lock.
-    public init(path: String, busyTimeout: Duration = .seconds(30)) throws(LedgerError) {
+    /// - Parameters:
+    ///   - busyTimeout: how long a statement waits for another connection's lock.
+    ///   - readOnly: open without write access (and without creating the file).
+    public init(path: String, busyTimeout: Duration = .seconds(30), readOnly: Bool = false) throws(LedgerError) {
         var handle: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        let access = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        let flags = access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         let code = sqlite3_open_v2(path, &handle, flags, nil)
         guard code == SQLITE_OK, let handle else {
             // SQLite allocates a handle even when opening fails; it must still be closed.
@@ -39,7 +42,8 @@ public final class DatabaseConnection {
         sqlite3_close_v2(handle)
     }
 
-    /// Switches to WAL with full durability and turns foreign keys on.
+    /// Switches to WAL with full durability and turns foreign keys and recursive triggers on
+    /// (so that rows deleted by a REPLACE conflict fire the delete guards).
     /// - Throws: if WAL cannot be set (a file system without shared memory, for instance):
     ///   the ledger refuses to run without the durability it promises.
     func configureForLedger() throws(LedgerError) {
@@ -49,6 +53,7 @@ public final class DatabaseConnection {
         }
         try execute("PRAGMA synchronous = FULL")
         try execute("PRAGMA foreign_keys = ON")
+        try execute("PRAGMA recursive_triggers = ON")
     }
 
     /// Runs one or more SQL statements that take no parameters.

@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 
 /// A prepared statement: compiled in `init`, finalized in `deinit`, so no statement outlives
 /// its use or leaks a lock.
@@ -9,12 +10,26 @@ final class Statement {
     private let connection: OpaquePointer
     let sql: String
 
+    /// Compiles exactly one statement.
+    /// - Throws: if the SQL does not compile, or holds more than one statement (the rest would
+    ///   silently not run).
     init(connection: OpaquePointer, sql: String) throws(LedgerError) {
         var handle: OpaquePointer?
-        let code = sqlite3_prepare_v3(connection, sql, -1, 0, &handle, nil)
+        var remainder = ""
+        let code = sql.withCString { text in
+            var tail: UnsafePointer<CChar>?
+            let code = sqlite3_prepare_v3(connection, text, -1, 0, &handle, &tail)
+            remainder = tail.map { String(cString: $0) } ?? ""
+            return code
+        }
         guard code == SQLITE_OK, let handle else {
             sqlite3_finalize(handle)
             throw .sqlite(code: code, message: String(cString: sqlite3_errmsg(connection)), sql: sql)
+        }
+        guard remainder.trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(.init(charactersIn: ";"))).isEmpty
+        else {
+            sqlite3_finalize(handle)
+            throw .sqlite(code: SQLITE_MISUSE, message: "more than one statement given; run them one by one", sql: sql)
         }
         self.handle = handle
         self.connection = connection
@@ -58,7 +73,9 @@ final class Statement {
     }
 
     /// The current row.
-    var row: Row { Row(handle: handle) }
+    var row: Row { Row(statement: self) }
+
+    fileprivate var rowHandle: OpaquePointer { handle }
 
     private func check(_ code: Int32) throws(LedgerError) {
         guard code == SQLITE_OK else {
@@ -70,10 +87,12 @@ final class Statement {
 /// The current row of a statement, read by column index. Valid only inside the closure it is
 /// passed to: the next step replaces its values.
 public struct Row {
-    fileprivate let handle: OpaquePointer
+    /// Holding the statement keeps it from being finalized while its columns are read.
+    private let statement: Statement
+    private var handle: OpaquePointer { statement.rowHandle }
 
-    fileprivate init(handle: OpaquePointer) {
-        self.handle = handle
+    fileprivate init(statement: Statement) {
+        self.statement = statement
     }
 
     /// Whether the column holds `NULL`.

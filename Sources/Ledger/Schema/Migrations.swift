@@ -26,9 +26,10 @@ enum Migrations {
                 project TEXT,
                 user_name TEXT,
                 tags TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(tags) AND json_type(tags) = 'object'),
-                quote_micros INTEGER CHECK (quote_micros >= 0),
+                quote_micros INTEGER CHECK (quote_micros > 0),
                 quote_units TEXT,
                 unit_price_micros INTEGER CHECK (unit_price_micros > 0),
+                unit_price_source TEXT CHECK (unit_price_source IN ('table', 'environment', 'option')),
                 price_table TEXT,
                 price_version TEXT,
                 price_rule TEXT,
@@ -47,8 +48,10 @@ enum Migrations {
                 -- Only a refusal may lack a price: anything that can hold money was quoted.
                 CHECK (state = 'rejected' OR (quote_micros IS NOT NULL AND price_table IS NOT NULL
                     AND price_version IS NOT NULL AND price_rule IS NOT NULL)),
-                -- Units without the unit price they were converted at could not be audited.
+                -- Units without the unit price they were converted at, and where that price came
+                -- from, could not be audited.
                 CHECK (quote_units IS NULL OR unit_price_micros IS NOT NULL),
+                CHECK ((unit_price_micros IS NULL) = (unit_price_source IS NULL)),
                 CHECK (state <> 'succeeded' OR actual_cost_micros IS NOT NULL)
             ) STRICT;
 
@@ -61,18 +64,55 @@ enum Migrations {
             -- What was asked and quoted is history: state moves on, the request never changes.
             CREATE TRIGGER submissions_request_is_immutable
             BEFORE UPDATE OF id, idempotency_key, provider, kind, model, mode, duration_seconds, sound,
-                team, project, user_name, quote_micros, quote_units, unit_price_micros,
-                price_table, price_version, price_rule, created_at ON submissions
+                aspect_ratio, team, project, user_name, tags, quote_micros, quote_units, unit_price_micros,
+                unit_price_source, price_table, price_version, price_rule, created_at ON submissions
             WHEN OLD.id IS NOT NEW.id OR OLD.idempotency_key IS NOT NEW.idempotency_key
                 OR OLD.provider IS NOT NEW.provider OR OLD.kind IS NOT NEW.kind OR OLD.model IS NOT NEW.model
                 OR OLD.mode IS NOT NEW.mode OR OLD.duration_seconds IS NOT NEW.duration_seconds
-                OR OLD.sound IS NOT NEW.sound OR OLD.team IS NOT NEW.team OR OLD.project IS NOT NEW.project
-                OR OLD.user_name IS NOT NEW.user_name OR OLD.quote_micros IS NOT NEW.quote_micros
-                OR OLD.quote_units IS NOT NEW.quote_units OR OLD.unit_price_micros IS NOT NEW.unit_price_micros
+                OR OLD.sound IS NOT NEW.sound OR OLD.aspect_ratio IS NOT NEW.aspect_ratio
+                OR OLD.team IS NOT NEW.team OR OLD.project IS NOT NEW.project
+                OR OLD.user_name IS NOT NEW.user_name OR OLD.tags IS NOT NEW.tags
+                OR OLD.quote_micros IS NOT NEW.quote_micros OR OLD.quote_units IS NOT NEW.quote_units
+                OR OLD.unit_price_micros IS NOT NEW.unit_price_micros
+                OR OLD.unit_price_source IS NOT NEW.unit_price_source
                 OR OLD.price_table IS NOT NEW.price_table OR OLD.price_version IS NOT NEW.price_version
                 OR OLD.price_rule IS NOT NEW.price_rule OR OLD.created_at IS NOT NEW.created_at
             BEGIN
                 SELECT RAISE(ABORT, 'a submission''s request and quote never change once recorded');
+            END;
+
+            -- Finished is final, a refusal never held money, and a settled cost is never rewritten.
+            CREATE TRIGGER submissions_state_moves_forward BEFORE UPDATE OF state ON submissions
+            WHEN NEW.state IS NOT OLD.state
+            BEGIN
+                SELECT RAISE(ABORT, 'a finished submission (succeeded, failed, rejected, send_failed) never changes state')
+                WHERE OLD.state IN ('succeeded', 'failed', 'rejected', 'send_failed');
+                SELECT RAISE(ABORT, 'only a new submission can be rejected: one that was recorded to be sent may hold money')
+                WHERE NEW.state = 'rejected';
+            END;
+
+            CREATE TRIGGER submissions_settlement_is_immutable
+            BEFORE UPDATE OF final_unit_deduction, actual_cost_micros ON submissions
+            WHEN (OLD.final_unit_deduction IS NOT NULL AND NEW.final_unit_deduction IS NOT OLD.final_unit_deduction)
+                OR (OLD.actual_cost_micros IS NOT NULL AND NEW.actual_cost_micros IS NOT OLD.actual_cost_micros)
+            BEGIN
+                SELECT RAISE(ABORT, 'a settled cost is never rewritten: record an adjustment instead');
+            END;
+
+            -- INSERT OR REPLACE would delete the old row without firing the delete trigger (unless
+            -- recursive_triggers is on, which a hand-run sqlite3 shell does not set): refuse it here.
+            CREATE TRIGGER submissions_are_never_replaced BEFORE INSERT ON submissions
+            WHEN EXISTS (SELECT 1 FROM submissions WHERE id = NEW.id OR idempotency_key = NEW.idempotency_key)
+            BEGIN
+                SELECT RAISE(ABORT, 'a submission with this id or idempotency key exists and is never replaced');
+            END;
+
+            CREATE TRIGGER submissions_task_ids_are_unique BEFORE UPDATE OF provider_task_id ON submissions
+            WHEN NEW.provider_task_id IS NOT NULL AND EXISTS (
+                SELECT 1 FROM submissions
+                WHERE provider = NEW.provider AND provider_task_id = NEW.provider_task_id AND id <> NEW.id)
+            BEGIN
+                SELECT RAISE(ABORT, 'another submission already has this provider task id');
             END;
 
             CREATE TRIGGER submissions_are_never_deleted BEFORE DELETE ON submissions
@@ -92,6 +132,10 @@ enum Migrations {
             ) STRICT;
 
             CREATE INDEX entries_by_submission ON entries (submission_id);
+            -- One hold and at most one charge per submission: nothing is reserved or charged twice.
+            -- Corrections are adjustments.
+            CREATE UNIQUE INDEX entries_one_hold ON entries (submission_id) WHERE kind = 'hold';
+            CREATE UNIQUE INDEX entries_one_charge ON entries (submission_id) WHERE kind = 'charge';
 
             CREATE TRIGGER entries_are_never_updated BEFORE UPDATE ON entries
             BEGIN
@@ -103,11 +147,17 @@ enum Migrations {
                 SELECT RAISE(ABORT, 'entries are append-only: record a release or an adjustment instead of deleting one');
             END;
 
-            -- A refusal moves no money, and no release may free more than is held.
+            -- A refusal moves no money, nothing is charged that was not first held, no release
+            -- frees more than is held, and no entry replaces another.
             CREATE TRIGGER entries_respect_holds BEFORE INSERT ON entries
             BEGIN
+                SELECT RAISE(ABORT, 'entries are append-only: an entry with this id exists and is never replaced')
+                WHERE EXISTS (SELECT 1 FROM entries WHERE id = NEW.id);
                 SELECT RAISE(ABORT, 'a rejected submission moves no money')
                 WHERE (SELECT state FROM submissions WHERE id = NEW.submission_id) = 'rejected';
+                SELECT RAISE(ABORT, 'a charge needs the hold placed before sending')
+                WHERE NEW.kind IN ('charge', 'adjust') AND NOT EXISTS (
+                    SELECT 1 FROM entries WHERE submission_id = NEW.submission_id AND kind = 'hold');
                 SELECT RAISE(ABORT, 'a release cannot free more than the submission holds')
                 WHERE NEW.kind = 'release' AND NEW.amount_micros > (
                     SELECT coalesce(sum(CASE kind WHEN 'hold' THEN amount_micros WHEN 'release' THEN -amount_micros ELSE 0 END), 0)
