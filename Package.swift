@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "KlingCore", targets: ["KlingCore"]),
         .library(name: "Pricing", targets: ["Pricing"]),
         .library(name: "Ledger", targets: ["Ledger"]),
+        .library(name: "KlingAPI", targets: ["KlingAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -31,6 +32,8 @@ let package = Package(
         ),
         .target(name: "Pricing", dependencies: ["KlingCore", "PricingTables"]),
         .target(name: "Ledger", dependencies: ["CSQLite", "KlingCore"]),
+        // The embedded client: the provider-neutral job, its validation and each provider's wire format.
+        .target(name: "KlingAPI", dependencies: ["KlingCore"]),
         .executableTarget(
             name: "kling-ledger",
             dependencies: [
@@ -41,6 +44,7 @@ let package = Package(
         .testTarget(name: "KlingCoreTests", dependencies: ["KlingCore"]),
         .testTarget(name: "PricingTests", dependencies: ["Pricing", "KlingCore"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "KlingCore", "CSQLite"]),
+        .testTarget(name: "KlingAPITests", dependencies: ["KlingAPI", "KlingCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KlingLedgerCLITests", dependencies: ["kling-ledger"]),
     ]
 )
