@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "KlingCoreTests", dependencies: ["KlingCore"]),
         .testTarget(name: "PricingTests", dependencies: ["Pricing", "KlingCore"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "KlingCore", "CSQLite"]),
-        .testTarget(name: "KlingAPITests", dependencies: ["KlingAPI", "KlingCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KlingAPITests", dependencies: ["KlingAPI", "KlingCore"], exclude: ["Fixtures"]),
         .testTarget(name: "KlingLedgerCLITests", dependencies: ["kling-ledger"]),
     ]
 )
