@@ -17,7 +17,7 @@ public struct KKIAIWire: ProviderWire {
     }
 
     public func queryRequest(taskID: String, kind: VideoKind) throws -> WireRequest {
-        WireRequest(method: .get, path: Self.queryPath(taskID: try pathComponent(taskID)))
+        WireRequest(method: .get, path: Self.queryPath(taskID: try pathComponent(taskID, provider: provider)))
     }
 
     public func decodeCreate(_ response: WireResponse) throws(ProviderFailure) -> TaskSnapshot {

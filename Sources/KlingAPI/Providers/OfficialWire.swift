@@ -21,7 +21,7 @@ public struct OfficialWire: ProviderWire {
     }
 
     public func queryRequest(taskID: String, kind: VideoKind) throws -> WireRequest {
-        WireRequest(method: .get, path: "/v1/videos/\(Self.segment(kind))/\(try pathComponent(taskID))")
+        WireRequest(method: .get, path: "/v1/videos/\(Self.segment(kind))/\(try pathComponent(taskID, provider: provider))")
     }
 
     /// The list of recent tasks (`pageNum` 1–1000, `pageSize` 1–500).
@@ -109,11 +109,11 @@ struct CameraControlBody: Encodable {
 
 /// A task id made safe to put in a URL path: ids with `/`, `?` or `#` are refused rather than
 /// allowed to reach another endpoint.
-func pathComponent(_ taskID: String) throws -> String {
+func pathComponent(_ taskID: String, provider: Provider) throws -> String {
     guard !taskID.isEmpty, let encoded = taskID.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed),
         !taskID.contains("/"), !taskID.contains("?"), !taskID.contains("#")
     else {
-        throw ProviderFailure(provider: .kling, category: .notCreated, message: "task id \"\(taskID)\" cannot be used in a URL")
+        throw ProviderFailure(provider: provider, category: .notCreated, message: "task id \"\(taskID)\" cannot be used in a URL")
     }
     return encoded
 }
