@@ -3,6 +3,7 @@ import KlingCore
 import Ledger
 
 /// Runs `body` with the path of a ledger file in a fresh temporary folder, then removes it.
+@discardableResult
 func withLedgerPath<T>(_ body: (String) throws -> T) throws -> T {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kling-ledger-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -11,6 +12,7 @@ func withLedgerPath<T>(_ body: (String) throws -> T) throws -> T {
 }
 
 /// Runs `body` with a new, migrated ledger.
+@discardableResult
 func withLedger<T>(_ body: (Ledger) throws -> T) throws -> T {
     try withLedgerPath { path in try body(try Ledger(path: path)) }
 }
