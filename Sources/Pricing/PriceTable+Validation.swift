@@ -93,12 +93,12 @@ extension PriceVersion {
             .invalidTable(file: file, path: "\(path).\(field)", problem: problem)
         }
         guard !raw.id.isEmpty else { throw invalid("id", "a version needs an id, stored with every quote") }
-        guard let from = parseInstant(raw.effectiveFrom) else {
+        guard let from = Date(iso8601OrDay: raw.effectiveFrom) else {
             throw invalid("effective_from", "\"\(raw.effectiveFrom)\" is not an ISO 8601 date such as 2026-01-01T00:00:00Z")
         }
         var until: Date?
         if let text = raw.effectiveUntil {
-            guard let date = parseInstant(text) else {
+            guard let date = Date(iso8601OrDay: text) else {
                 throw invalid("effective_until", "\"\(text)\" is not an ISO 8601 date such as 2026-07-01T00:00:00Z")
             }
             guard date > from else { throw invalid("effective_until", "must be later than effective_from") }
@@ -225,12 +225,6 @@ extension RuleMatch {
                 problem: "this rule can never match: no \(provider) model accepts \(summary)")
         }
     }
-}
-
-/// Reads `2026-01-01T00:00:00Z` (any ISO 8601 instant) or a bare date, taken as midnight UTC.
-func parseInstant(_ text: String) -> Date? {
-    if let date = try? Date(text, strategy: .iso8601) { return date }
-    return try? Date(text, strategy: Date.ISO8601FormatStyle().year().month().day())
 }
 
 extension DecodingError {

@@ -39,7 +39,7 @@ struct JobOptions: ParsableArguments {
 
     func validate() throws {
         guard duration > 0 else { throw ValidationError("--duration must be a whole number of seconds above zero, e.g. 5") }
-        if let at, instant(at) == nil {
+        if let at, Date(iso8601OrDay: at) == nil {
             throw ValidationError("--at \"\(at)\" is not an ISO 8601 date such as 2026-03-01 or 2026-03-01T12:00:00Z")
         }
     }
@@ -50,15 +50,10 @@ struct JobOptions: ParsableArguments {
     }
 
     /// When to price: `--at`, else now.
-    var pricingInstant: Date { at.flatMap(instant) ?? Date() }
+    var pricingInstant: Date { at.flatMap(Date.init(iso8601OrDay:)) ?? Date() }
 
     /// The unit price override from `--unit-price` or `KLING_UNIT_PRICE`.
     func unitPriceOverride() throws -> UnitPrice? {
         try UnitPrice.override(option: unitPrice)
-    }
-
-    private func instant(_ text: String) -> Date? {
-        (try? Date(text, strategy: .iso8601))
-            ?? (try? Date(text, strategy: Date.ISO8601FormatStyle().year().month().day()))
     }
 }
