@@ -179,3 +179,13 @@ struct OfficialErrorCodeTests {
         }
     }
 }
+
+@Suite("AceData retrieve answers")
+struct AceDataRetrieveTests {
+    @Test("The task is read under `response` when the top level has none")
+    func nested() throws {
+        let body = Data(#"{"success": true, "response": {"task_id": "t-7", "state": "succeed", "video_url": "https://x.test/v.mp4", "duration": "10.1"}}"#.utf8)
+        let snapshot = try AceDataWire().decodeQuery(WireResponse(status: 200, body: body), kind: .text2video)
+        #expect(snapshot == TaskSnapshot(providerTaskID: "t-7", state: .succeeded, videos: [DeliveredVideo(url: "https://x.test/v.mp4", duration: "10.1")]))
+    }
+}

@@ -56,24 +56,18 @@ public struct AceDataWire: ProviderWire {
     }
 
     /// The task object, also posted to callbacks. The retrieve endpoint's wrapping is not in the
-    /// seed: the object is read either bare or under `response`.
+    /// seed: the task's fields are read at the top level, or else under `response`.
     struct TaskBody: Decodable {
         let success: Bool?
-        let taskID: String?
-        let videoID: String?
-        let videoURL: String?
-        let duration: ExactText?
-        let state: String?
         let error: ErrorDetail?
-        let response: Inner?
+        let task: TaskFields
 
         struct ErrorDetail: Decodable {
             let code: String?
             let message: String?
         }
 
-        /// The same object, nested.
-        struct Inner: Decodable {
+        struct TaskFields: Decodable {
             let taskID: String?
             let videoID: String?
             let videoURL: String?
@@ -84,8 +78,14 @@ public struct AceDataWire: ProviderWire {
             }
         }
 
-        enum CodingKeys: String, CodingKey {
-            case success, taskID = "task_id", videoID = "video_id", videoURL = "video_url", duration, state, error, response
+        enum CodingKeys: String, CodingKey { case success, error, response }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            success = try container.decodeIfPresent(Bool.self, forKey: .success)
+            error = try container.decodeIfPresent(ErrorDetail.self, forKey: .error)
+            let topLevel = try TaskFields(from: decoder)
+            task = topLevel.taskID == nil ? (try container.decodeIfPresent(TaskFields.self, forKey: .response) ?? topLevel) : topLevel
         }
     }
 
@@ -96,10 +96,10 @@ public struct AceDataWire: ProviderWire {
         if body.success == false || !(200..<300).contains(response.status) {
             throw aceDataFailure(response, error: body.error, creating: creating)
         }
-        let inner = body.response
-        guard let taskID = body.taskID ?? inner?.taskID else { throw failure(forHTTP: response, creating: creating) }
-        let stateText = body.state ?? inner?.state
-        let url = body.videoURL ?? inner?.videoURL
+        let task = body.task
+        guard let taskID = task.taskID else { throw failure(forHTTP: response, creating: creating) }
+        let stateText = task.state
+        let url = task.videoURL
         let state: TaskSnapshot.State
         if let stateText {
             guard let known = TaskSnapshot.State(providerStatus: stateText) else {
@@ -109,7 +109,7 @@ public struct AceDataWire: ProviderWire {
         } else {
             state = url == nil ? .submitted : .succeeded  // callback mode answers {task_id} alone
         }
-        let videos = url.map { [DeliveredVideo(id: body.videoID ?? inner?.videoID, url: $0, duration: (body.duration ?? inner?.duration)?.text)] } ?? []
+        let videos = url.map { [DeliveredVideo(id: task.videoID, url: $0, duration: task.duration?.text)] } ?? []
         return TaskSnapshot(
             providerTaskID: taskID, state: state, videos: videos,
             failureMessage: state == .failed ? (body.error?.message ?? "failed") : nil)
