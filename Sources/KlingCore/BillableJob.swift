@@ -25,8 +25,11 @@ public struct BillableJob: Hashable, Sendable {
     }
 
     /// A short description for messages: `kling kling-v2-5-turbo pro 10 s text2video`.
-    public var summary: String {
-        var parts = [provider.rawValue]
+    public var summary: String { "\(provider.rawValue) \(requestSummary)" }
+
+    /// The same without the provider, for a job priced at several: `kling-v2-5-turbo pro 10 s text2video`.
+    public var requestSummary: String {
+        var parts: [String] = []
         if let model { parts.append(model) }
         if let mode { parts.append(mode.rawValue) }
         parts.append("\(durationSeconds) s")

@@ -43,7 +43,7 @@ struct CompareCommand: ParsableCommand {
                 }))
                 return
             }
-            print("\(job.job(for: .kling).summary.dropFirst("kling ".count)) — cheapest first:")
+            print("\(job.job(for: .kling).requestSummary) — cheapest first:")
             if quotes.isEmpty { print("  (no provider can price this job)") }
             let width = quotes.map(\.amount.formatted.count).max() ?? 0
             for quote in quotes {
