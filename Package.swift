@@ -12,7 +12,13 @@ let package = Package(
         .library(name: "KlingAPI", targets: ["KlingAPI"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // The system SQLite, linked directly: no wrapper package between the ledger and libsqlite3.
@@ -33,7 +39,33 @@ let package = Package(
         .target(name: "Pricing", dependencies: ["KlingCore", "PricingTables"]),
         .target(name: "Ledger", dependencies: ["CSQLite", "KlingCore"]),
         // The embedded client: the provider-neutral job, its validation and each provider's wire format.
-        .target(name: "KlingAPI", dependencies: ["KlingCore"]),
+        // HTTP through AsyncHTTPClient, JWTs signed with swift-crypto's HMAC, logs through swift-log.
+        .target(
+            name: "KlingAPI",
+            dependencies: [
+                "KlingCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // A loopback server speaking all four providers' protocols: the providers' test double.
+        .target(
+            name: "KlingSandbox",
+            dependencies: [
+                "KlingCore", "Pricing",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         .executableTarget(
             name: "kling-ledger",
             dependencies: [

@@ -36,6 +36,21 @@ public struct OfficialWire: ProviderWire {
     public func decodeQuery(_ response: WireResponse, kind: VideoKind) throws(ProviderFailure) -> TaskSnapshot {
         try decodeEnvelope(response, creating: false)
     }
+
+    /// Reads the list endpoint's answer: the envelope with an array of tasks.
+    public func decodeList(_ response: WireResponse) throws(ProviderFailure) -> [TaskSnapshot] {
+        struct ListEnvelope: Decodable {
+            let code: Int
+            let data: [OfficialTask]?
+        }
+        guard let envelope = try? JSONDecoder().decode(ListEnvelope.self, from: response.body), envelope.code == 0 else {
+            _ = try decodeEnvelope(response, creating: false)  // throws the mapped failure
+            throw failure(forHTTP: response, creating: false)
+        }
+        var snapshots: [TaskSnapshot] = []
+        for task in envelope.data ?? [] { snapshots.append(try task.snapshot(provider: provider)) }
+        return snapshots
+    }
 }
 
 /// The create body of the official API, which KKIAI reuses. Absent fields are left out.

@@ -30,13 +30,25 @@ public struct WireRequest: Sendable, Equatable {
     }
 }
 
-/// A provider's answer: status and body.
+/// A provider's answer: status, body and headers (names lowercased).
 public struct WireResponse: Sendable, Equatable {
     public var status: Int
     public var body: Data
+    public var headers: [String: String]
 
-    public init(status: Int, body: Data) {
+    public init(status: Int, body: Data, headers: [String: String] = [:]) {
         self.status = status
         self.body = body
+        self.headers = headers
+    }
+
+    /// The server's clock, from its `Date` header (`Sun, 06 Nov 1994 08:49:37 GMT`).
+    public var serverDate: Date? {
+        guard let text = headers["date"] else { return nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: text)
     }
 }

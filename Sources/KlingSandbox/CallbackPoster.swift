@@ -1,0 +1,50 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// Posts a task's status changes to its `callback_url`, as the official API and AceData do:
+/// when processing starts and when it ends, the last one as many times as a fault asks.
+final class CallbackPoster: Sendable {
+    private let deliveries = Mutex<[Task<Void, Never>]>([])
+    private let logger: Logger
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func schedule(_ task: SandboxTask, render: @escaping @Sendable (SandboxTask, Date) -> [String: Any]) {
+        guard let url = task.callbackURL else { return }
+        let logger = logger
+        let delivery = Task {
+            let moments = [(task.processingAt, 1), (task.finishesAt, task.finalCallbacks)]
+            for (moment, times) in moments {
+                let wait = moment.timeIntervalSinceNow
+                if wait > 0 { try? await Task.sleep(for: .milliseconds(Int(wait * 1000) + 1)) }
+                if Task.isCancelled { return }
+                let body = (try? JSONSerialization.data(withJSONObject: render(task, moment), options: [.sortedKeys])) ?? Data()
+                for _ in 0..<times {
+                    var request = HTTPClientRequest(url: url)
+                    request.method = .POST
+                    request.headers.add(name: "Content-Type", value: "application/json")
+                    request.body = .bytes(ByteBuffer(bytes: body))
+                    do {
+                        _ = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+                    } catch {
+                        logger.debug("callback not delivered", metadata: ["task": "\(task.taskID)", "error": "\(error)"])
+                    }
+                }
+            }
+        }
+        deliveries.withLock { $0.append(delivery) }
+    }
+
+    func cancelAll() {
+        deliveries.withLock { tasks in
+            tasks.forEach { $0.cancel() }
+            tasks.removeAll()
+        }
+    }
+}

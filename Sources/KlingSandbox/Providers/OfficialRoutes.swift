@@ -1,0 +1,202 @@
+import Foundation
+import Hummingbird
+import KlingCore
+
+/// The official API (`kling`) and KKIAI, which copies its body and envelope under `/kling`.
+struct OfficialRoutes: Sendable {
+    let provider: Provider
+    let book: SandboxBook
+    let auth: @Sendable (Request) -> (code: Int, message: String)?
+    let callbacks: CallbackPoster
+
+    /// Path prefix and the kinds offered, with their path segments.
+    var prefix: String { provider == .kkiai ? "/kling" : "" }
+    var segments: [String: VideoKind] {
+        provider == .kkiai ? ["text2video": .text2video] : ["text2video": .text2video, "image2video": .image2video, "video-extend": .extend]
+    }
+
+    func register(on router: Router<SandboxContext>) {
+        router.post("\(prefix)/v1/videos/:segment") { request, context in try await create(request, context) }
+        router.get("\(prefix)/v1/videos/:segment/:id") { request, context in try await query(request, context) }
+        if provider == .kling {
+            router.get("/v1/videos/:segment") { request, context in try await list(request, context) }
+            router.post("/account/billing/package") { request, context in try await billing(request, context) }
+        }
+    }
+
+    // MARK: Endpoints
+
+    private func create(_ request: Request, _ context: SandboxContext) async throws -> Response {
+        if let refused = auth(request) { return Self.error(refused.code, refused.message) }
+        guard let kind = segments[context.parameters.get("segment") ?? ""] else { return Self.error(1202, "Method not found") }
+        return try await book.answering(provider, .create, context: context, refusal: refusal) {
+            guard let body = await Answer.body(of: request) else { return Self.error(1200, "request body is not a JSON object") }
+            let order: SandboxBook.Order
+            switch readOrder(body, kind: kind) {
+            case .success(let read): order = read
+            case .failure(let problem): return Self.error(1201, problem.message)
+            }
+            do {
+                let task = try book.create(order)
+                callbacks.schedule(task, render: { task, instant in Self.taskObject(task, at: instant) })
+                return Self.success(Self.taskObject(task, at: task.createdAt))
+            } catch {
+                return Self.error(1201, "external_task_id \(order.externalTaskID ?? "") already exists")
+            }
+        }
+    }
+
+    private func query(_ request: Request, _ context: SandboxContext) async throws -> Response {
+        if let refused = auth(request) { return Self.error(refused.code, refused.message) }
+        guard let kind = segments[context.parameters.get("segment") ?? ""], let id = context.parameters.get("id") else {
+            return Self.error(1202, "Method not found")
+        }
+        return try await book.answering(provider, .query, context: context, refusal: refusal) {
+            guard let task = book.task(provider, id: id, kind: kind, byExternalID: provider == .kling) else {
+                return Self.error(1203, "task \(id) not found")
+            }
+            return Self.success(Self.taskObject(task, at: Date()))
+        }
+    }
+
+    /// `GET /v1/videos/{kind}?pageNum=&pageSize=`: the newest tasks first.
+    private func list(_ request: Request, _ context: SandboxContext) async throws -> Response {
+        if let refused = auth(request) { return Self.error(refused.code, refused.message) }
+        guard let kind = segments[context.parameters.get("segment") ?? ""] else { return Self.error(1202, "Method not found") }
+        let page = request.uri.queryParameters.get("pageNum", as: Int.self) ?? 1
+        let size = request.uri.queryParameters.get("pageSize", as: Int.self) ?? 30
+        guard (1...1000).contains(page), (1...500).contains(size) else {
+            return Self.error(1201, "pageNum must be 1–1000 and pageSize 1–500")
+        }
+        let now = Date()
+        let tasks = book.tasks.filter { $0.provider == provider && $0.kind == kind }.reversed()
+        let pageTasks = tasks.dropFirst((page - 1) * size).prefix(size).map { Self.taskObject($0, at: now) }
+        return Answer.json(.ok, ["code": 0, "message": "SUCCEED", "request_id": UUID().uuidString, "data": Array(pageTasks)])
+    }
+
+    /// `POST /account/billing/package`: one record per deduction, with cursor paging. The
+    /// record and paging field names beyond those PROVIDERS.md lists are the sandbox's own.
+    private func billing(_ request: Request, _ context: SandboxContext) async throws -> Response {
+        if let refused = auth(request) { return Self.error(refused.code, refused.message) }
+        let body = await Answer.body(of: request) ?? [:]
+        let size = min(max(body["page_size"] as? Int ?? 100, 1), 500)
+        let start = Int(body["cursor"] as? String ?? "0") ?? 0
+        let now = Date()
+        let deductions = book.tasks.filter { $0.provider == provider && ($0.deductedUnits(at: now) ?? .zero) > .zero }
+        let page = deductions.dropFirst(start).prefix(size).map { task -> [String: Any] in
+            [
+                "task_id": task.taskID, "model_name": task.model ?? "", "duration": String(task.durationSeconds),
+                "deduction_amount": task.deductedUnits(at: now)?.decimalString ?? "0",
+                "deduction_time": Answer.milliseconds(task.finishesAt),
+            ]
+        }
+        let next = start + page.count < deductions.count ? String(start + page.count) : nil
+        return Self.success(["records": page, "next_cursor": next as Any? ?? NSNull()])
+    }
+
+    // MARK: Reading a create
+
+    struct Problem: Error { let message: String }
+
+    /// The order a create body describes, checked against what the provider documents.
+    private func readOrder(_ body: [String: Any], kind: VideoKind) -> Result<SandboxBook.Order, Problem> {
+        let profile = ProviderCatalog.profile(provider)
+        let model = body["model_name"] as? String ?? (kind == .extend ? nil : profile.defaultModel)
+        if provider == .kkiai {
+            for required in ["model_name", "mode", "duration", "multi_shot"] where body[required] == nil {
+                return .failure(Problem(message: "\(required) is required"))
+            }
+        }
+        let modeText = body["mode"] as? String
+        guard modeText == nil || Mode(rawValue: modeText!) != nil else { return .failure(Problem(message: "mode must be std or pro")) }
+        let mode = modeText.flatMap(Mode.init(rawValue:)) ?? (kind == .extend ? nil : profile.defaultMode)
+        let durationText = body["duration"] as? String
+        if body["duration"] != nil, durationText == nil { return .failure(Problem(message: "duration must be a string")) }
+        let duration = durationText.flatMap { Int($0) } ?? 5
+        let multiShot = body["multi_shot"] as? Bool ?? false
+        switch kind {
+        case .text2video where !multiShot && (body["prompt"] as? String ?? "").isEmpty:
+            return .failure(Problem(message: "prompt is required"))
+        case .image2video where body["image"] == nil && body["image_tail"] == nil:
+            return .failure(Problem(message: "image or image_tail is required"))
+        case .extend where (body["video_id"] as? String ?? "").isEmpty:
+            return .failure(Problem(message: "video_id is required"))
+        default: break
+        }
+        if let scale = body["cfg_scale"] as? Double, !(0...1).contains(scale) {
+            return .failure(Problem(message: "cfg_scale must be between 0 and 1"))
+        }
+        if kind != .extend {
+            guard let spec = profile.model(named: model), spec.kinds.contains(kind) else {
+                return .failure(Problem(message: "model_name \(model ?? "") is not available for \(kind.rawValue)"))
+            }
+            guard mode.map(spec.modes.contains) ?? true, spec.durations.contains(duration) else {
+                return .failure(Problem(message: "mode or duration not supported by \(model ?? "")"))
+            }
+        }
+        let sound = body["sound"] as? String == "on"
+        return .success(
+            SandboxBook.Order(
+                provider: provider, kind: kind, model: kind == .extend ? "kling-v1" : model, mode: mode ?? .std,
+                durationSeconds: duration, sound: sound, externalTaskID: body["external_task_id"] as? String,
+                callbackURL: body["callback_url"] as? String))
+    }
+
+    // MARK: Answers
+
+    /// The task object: the envelope's `data`, and what callbacks post.
+    static func taskObject(_ task: SandboxTask, at instant: Date) -> [String: Any] {
+        let state = task.state(at: instant)
+        let changed = state == .submitted ? task.createdAt : state == .processing ? task.processingAt : task.finishesAt
+        var data: [String: Any] = [
+            "task_id": task.taskID, "task_status": state.rawValue, "task_status_msg": "",
+            "task_info": task.externalTaskID.map { ["external_task_id": $0] } ?? [:],
+            "created_at": Answer.milliseconds(task.createdAt), "updated_at": Answer.milliseconds(changed),
+        ]
+        switch state {
+        case .succeed:
+            data["final_unit_deduction"] = task.deductedUnits(at: instant)?.decimalString ?? "0"
+            data["task_result"] = [
+                "videos": [
+                    ["id": task.videoID, "url": task.videoURL, "watermark_url": task.videoURL + "?watermark=1", "duration": task.deliveredDuration]
+                ]
+            ]
+        case .failed:
+            data["final_unit_deduction"] = "0"
+            data["task_status_msg"] = task.failureMessage ?? "failed"
+        case .submitted, .processing:
+            break
+        }
+        return data
+    }
+
+    static func success(_ data: [String: Any]) -> Response {
+        Answer.json(.ok, ["code": 0, "message": "SUCCEED", "request_id": UUID().uuidString, "data": data])
+    }
+
+    static func error(_ code: Int, _ message: String) -> Response {
+        Answer.json(httpStatus(code), ["code": code, "message": message, "request_id": UUID().uuidString])
+    }
+
+    private func refusal(_ fault: SandboxFault) -> Response {
+        switch fault {
+        case .refuse(let code): Self.error(code, "refused by the sandbox (code \(code))")
+        case .serverError(let status): Self.error(status == 503 ? 5001 : status == 504 ? 5002 : 5000, "server error")
+        default: Self.error(5000, "server error")
+        }
+    }
+
+    /// The HTTP status the official API pairs with each business code.
+    static func httpStatus(_ code: Int) -> HTTPResponse.Status {
+        switch code {
+        case 1000...1004: .unauthorized
+        case 1100...1102, 1302...1304: .tooManyRequests
+        case 1103: .forbidden
+        case 1202, 1203: .notFound
+        case 5001: .serviceUnavailable
+        case 5002: .gatewayTimeout
+        case 5000...5999: .internalServerError
+        default: .badRequest
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Hummingbird
+import KlingCore
+import Logging
+import NIOCore
+import Pricing
+
+/// A real HTTP server on loopback that speaks the four providers' documented protocols, keeps
+/// its own record of every task it created and deducted, and misbehaves on request.
+///
+/// It is a test double of the providers only: whatever talks to it is the real client.
+public final class Sandbox: Sendable {
+    /// The port it listens on, on 127.0.0.1.
+    public let port: Int
+    public let credentials: SandboxCredentials
+    /// How long a task takes from create to finish.
+    public let delay: Duration
+    private let book: SandboxBook
+    private let callbacks: CallbackPoster
+    private let server: Task<Void, any Error>
+
+    private init(port: Int, credentials: SandboxCredentials, delay: Duration, book: SandboxBook, callbacks: CallbackPoster, server: Task<Void, any Error>) {
+        self.port = port
+        self.credentials = credentials
+        self.delay = delay
+        self.book = book
+        self.callbacks = callbacks
+        self.server = server
+    }
+
+    /// Starts a sandbox on 127.0.0.1.
+    /// - Parameters:
+    ///   - port: 0 (the default) lets the system choose a free port.
+    ///   - delay: how long each task takes to finish.
+    ///   - prices: the tables its deductions follow (the bundled ones by default).
+    public static func start(
+        port: Int = 0, delay: Duration = .seconds(2), credentials: SandboxCredentials = .standard, prices: PriceBook? = nil,
+        logger: Logger = Sandbox.quietLogger
+    ) async throws -> Sandbox {
+        let book = SandboxBook(prices: try prices ?? PriceBook.load(environment: [:]), delay: delay)
+        let callbacks = CallbackPoster(logger: logger)
+        let router = Router(context: SandboxContext.self)
+        router.add(middleware: RequestRecorder(book: book))
+        let official = OfficialAuth(accessKey: credentials.klingAccessKey, secretKey: credentials.klingSecretKey, apiKey: credentials.klingAPIKey)
+        OfficialRoutes(provider: .kling, book: book, auth: { official.refusal($0, now: Date()) }, callbacks: callbacks).register(on: router)
+        let kkiaiKey = credentials.kkiaiKey
+        OfficialRoutes(
+            provider: .kkiai, book: book,
+            auth: { $0.headers[.authorization] == "Bearer \(kkiaiKey)" ? nil : (1000, "Authentication failed") },
+            callbacks: callbacks
+        ).register(on: router)
+        PixazoRoutes(book: book, subscriptionKey: credentials.pixazoSubscriptionKey).register(on: router)
+        AceDataRoutes(book: book, token: credentials.aceDataToken, callbacks: callbacks).register(on: router)
+
+        let (started, continuation) = AsyncStream.makeStream(of: Result<Int, any Error>.self)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
+            onServerRunning: { channel in continuation.yield(.success(channel.localAddress?.port ?? 0)) }, logger: logger)
+        let server = Task {
+            do {
+                try await app.run()
+            } catch {
+                continuation.yield(.failure(error))
+                throw error
+            }
+        }
+        for await outcome in started {
+            let port = try outcome.get()
+            return Sandbox(port: port, credentials: credentials, delay: delay, book: book, callbacks: callbacks, server: server)
+        }
+        throw CancellationError()
+    }
+
+    /// Stops the server and any callbacks still to be posted.
+    public func stop() async {
+        callbacks.cancelAll()
+        server.cancel()
+        _ = await server.result
+    }
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// The variables that point each provider's client at this sandbox, with its credentials.
+    public var environment: [String: String] {
+        [
+            "KLING_BASE_URL": baseURL, "KLING_ACCESS_KEY": credentials.klingAccessKey, "KLING_SECRET_KEY": credentials.klingSecretKey,
+            "PIXAZO_BASE_URL": baseURL, "PIXAZO_SUBSCRIPTION_KEY": credentials.pixazoSubscriptionKey,
+            "ACEDATA_BASE_URL": baseURL, "ACEDATA_API_TOKEN": credentials.aceDataToken,
+            "KKIAI_BASE_URL": baseURL, "KKIAI_API_KEY": credentials.kkiaiKey,
+        ]
+    }
+
+    /// Makes the sandbox misbehave: an answer fault is used by the next matching request, a
+    /// task fault by the next task the provider creates. Inject twice for two.
+    public func inject(_ fault: SandboxFault, provider: Provider, on operation: SandboxOperation = .create) {
+        book.inject(fault, provider: provider, operation: operation)
+    }
+
+    /// Every task created so far, oldest first.
+    public var tasks: [SandboxTask] { book.tasks }
+
+    /// Every request received so far, whatever its path or outcome.
+    public var requests: [SandboxRequest] { book.requests }
+
+    /// A logger that reports only the sandbox's own errors.
+    public static var quietLogger: Logger {
+        var logger = Logger(label: "kling-sandbox")
+        logger.logLevel = .error
+        return logger
+    }
+}
+
+/// Counts every request before any route sees it, so a test can prove that none was made.
+struct RequestRecorder: RouterMiddleware {
+    typealias Context = SandboxContext
+    let book: SandboxBook
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        book.record(SandboxRequest(method: request.method.rawValue, path: request.uri.path, receivedAt: Date()))
+        return try await next(request, context)
+    }
+}

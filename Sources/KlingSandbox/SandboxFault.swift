@@ -1,0 +1,39 @@
+import KlingCore
+
+/// A misbehaviour injected into the sandbox's next answer or next task.
+public enum SandboxFault: Sendable, Equatable {
+    // Faults of one answer: each is used by one request.
+
+    /// Refuse with an official business code (1302, 1303, 5001…) and its HTTP status. The
+    /// resellers answer their own equivalent: 429 for limits, 503 or 500 otherwise.
+    case refuse(code: Int)
+    /// Answer this HTTP status with the provider's error body; nothing is created.
+    case serverError(status: Int)
+    /// Do the work, then wait this long before answering.
+    case slowAnswer(Duration)
+    /// Create the task, then close the connection without answering.
+    case dropAfterCreate
+    /// Create the task, then answer 200 with a body that is not JSON.
+    case malformedBody
+
+    // Faults of one task: all waiting ones apply to the next task created.
+
+    /// The task fails while processing (for the official API, a 1301 content-safety block).
+    case failTask(message: String)
+    /// The final callback is posted this many times.
+    case repeatCallbacks(Int)
+    /// The task deducts these units instead of the official table's.
+    case deductUnits(Units)
+
+    var shapesTask: Bool {
+        switch self {
+        case .failTask, .repeatCallbacks, .deductUnits: true
+        case .refuse, .serverError, .slowAnswer, .dropAfterCreate, .malformedBody: false
+        }
+    }
+}
+
+/// Which kind of request a fault waits for.
+public enum SandboxOperation: Sendable, Hashable {
+    case create, query
+}
