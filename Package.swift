@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // The system SQLite, linked directly: no wrapper package between the ledger and libsqlite3.
@@ -64,6 +65,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -76,7 +78,23 @@ let package = Package(
         .testTarget(name: "KlingCoreTests", dependencies: ["KlingCore"]),
         .testTarget(name: "PricingTests", dependencies: ["Pricing", "KlingCore"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "KlingCore", "CSQLite"]),
-        .testTarget(name: "KlingAPITests", dependencies: ["KlingAPI", "KlingCore"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "KlingAPITests",
+            dependencies: ["KlingAPI", "KlingCore", "KlingSandbox", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "KlingSandboxTests",
+            dependencies: [
+                "KlingSandbox", "KlingCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "KlingLedgerCLITests", dependencies: ["kling-ledger"]),
     ]
 )

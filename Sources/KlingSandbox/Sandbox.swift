@@ -4,6 +4,7 @@ import KlingCore
 import Logging
 import NIOCore
 import Pricing
+import ServiceLifecycle
 
 /// A real HTTP server on loopback that speaks the four providers' documented protocols, keeps
 /// its own record of every task it created and deducted, and misbehaves on request.
@@ -18,14 +19,16 @@ public final class Sandbox: Sendable {
     private let book: SandboxBook
     private let callbacks: CallbackPoster
     private let server: Task<Void, any Error>
+    private let services: ServiceGroup
 
-    private init(port: Int, credentials: SandboxCredentials, delay: Duration, book: SandboxBook, callbacks: CallbackPoster, server: Task<Void, any Error>) {
+    private init(port: Int, credentials: SandboxCredentials, delay: Duration, book: SandboxBook, callbacks: CallbackPoster, server: Task<Void, any Error>, services: ServiceGroup) {
         self.port = port
         self.credentials = credentials
         self.delay = delay
         self.book = book
         self.callbacks = callbacks
         self.server = server
+        self.services = services
     }
 
     /// Starts a sandbox on 127.0.0.1.
@@ -56,9 +59,11 @@ public final class Sandbox: Sendable {
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
             onServerRunning: { channel in continuation.yield(.success(channel.localAddress?.port ?? 0)) }, logger: logger)
+        // Run under a service group of our own, so `stop()` can shut it down gracefully.
+        let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let server = Task {
             do {
-                try await app.run()
+                try await services.run()
             } catch {
                 continuation.yield(.failure(error))
                 throw error
@@ -66,7 +71,7 @@ public final class Sandbox: Sendable {
         }
         for await outcome in started {
             let port = try outcome.get()
-            return Sandbox(port: port, credentials: credentials, delay: delay, book: book, callbacks: callbacks, server: server)
+            return Sandbox(port: port, credentials: credentials, delay: delay, book: book, callbacks: callbacks, server: server, services: services)
         }
         throw CancellationError()
     }
@@ -74,7 +79,7 @@ public final class Sandbox: Sendable {
     /// Stops the server and any callbacks still to be posted.
     public func stop() async {
         callbacks.cancelAll()
-        server.cancel()
+        await services.triggerGracefulShutdown()
         _ = await server.result
     }
 

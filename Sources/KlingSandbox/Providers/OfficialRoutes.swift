@@ -126,7 +126,18 @@ struct OfficialRoutes: Sendable {
         if let scale = body["cfg_scale"] as? Double, !(0...1).contains(scale) {
             return .failure(Problem(message: "cfg_scale must be between 0 and 1"))
         }
-        if kind != .extend {
+        // An extension is billed as its original: same model and mode.
+        if kind == .extend {
+            let videoID = body["video_id"] as? String
+            guard let original = book.tasks.first(where: { $0.provider == provider && $0.videoID == videoID }) else {
+                return .failure(Problem(message: "video_id \(videoID ?? "") is not a video of this account"))
+            }
+            return .success(
+                SandboxBook.Order(
+                    provider: provider, kind: .extend, model: original.model, mode: original.mode, durationSeconds: 5, sound: false,
+                    externalTaskID: body["external_task_id"] as? String, callbackURL: body["callback_url"] as? String))
+        }
+        do {
             guard let spec = profile.model(named: model), spec.kinds.contains(kind) else {
                 return .failure(Problem(message: "model_name \(model ?? "") is not available for \(kind.rawValue)"))
             }
@@ -137,7 +148,7 @@ struct OfficialRoutes: Sendable {
         let sound = body["sound"] as? String == "on"
         return .success(
             SandboxBook.Order(
-                provider: provider, kind: kind, model: kind == .extend ? "kling-v1" : model, mode: mode ?? .std,
+                provider: provider, kind: kind, model: model, mode: mode,
                 durationSeconds: duration, sound: sound, externalTaskID: body["external_task_id"] as? String,
                 callbackURL: body["callback_url"] as? String))
     }
