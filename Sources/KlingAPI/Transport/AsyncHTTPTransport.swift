@@ -12,7 +12,13 @@ public struct AsyncHTTPTransport: HTTPTransport {
 
     private static let client = HTTPClient(
         eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10))))
+        configuration: {
+            var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)))
+            // A refused connection is reported at once; the client's own bounded backoff
+            // retries it, instead of AsyncHTTPClient retrying silently until the connect timeout.
+            configuration.connectionPool.retryConnectionEstablishment = false
+            return configuration
+        }())
 
     private init() {}
 

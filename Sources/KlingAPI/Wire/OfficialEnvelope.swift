@@ -151,7 +151,7 @@ extension ProviderWire {
     func failure(forHTTP response: WireResponse, creating: Bool, code: String? = nil, message: String? = nil) -> ProviderFailure {
         let category: FailureCategory =
             switch response.status {
-            case 200..<300: .outcomeUnknown  // a 2xx we cannot read: the task may exist
+            case 200..<300: creating ? .outcomeUnknown : .retryLater  // a 2xx we cannot read: a created task may exist
             case 408, 429: .retryLater
             case 400..<500: .notCreated
             case 503: .retryLater
