@@ -82,3 +82,14 @@ final class AccessTokenCache: Sendable {
         }
     }
 }
+
+// Neither the keys nor a signed token may show through a description or a dump.
+extension AccessTokenSigner: CustomStringConvertible, CustomReflectable {
+    var description: String { "AccessTokenSigner(<redacted>)" }
+    var customMirror: Mirror { Mirror(self, children: []) }
+}
+
+extension AccessTokenCache: CustomStringConvertible, CustomReflectable {
+    var description: String { "AccessTokenCache(<redacted>)" }
+    var customMirror: Mirror { Mirror(self, children: []) }
+}
