@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "kling-ledger",
             dependencies: [
-                "KlingCore", "Pricing", "Ledger",
+                "KlingCore", "Pricing", "Ledger", "KlingAPI", "KlingSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

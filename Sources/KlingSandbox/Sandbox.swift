@@ -70,8 +70,13 @@ public final class Sandbox: Sendable {
             }
         }
         for await outcome in started {
-            let port = try outcome.get()
-            return Sandbox(port: port, credentials: credentials, delay: delay, book: book, callbacks: callbacks, server: server, services: services)
+            switch outcome {
+            case .success(let bound):
+                return Sandbox(port: bound, credentials: credentials, delay: delay, book: book, callbacks: callbacks, server: server, services: services)
+            case .failure(let error):
+                let reason = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(error)"
+                throw SandboxError.cannotListen(port: port, reason: reason)
+            }
         }
         throw CancellationError()
     }
@@ -123,5 +128,17 @@ struct RequestRecorder: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         book.record(SandboxRequest(method: request.method.rawValue, path: request.uri.path, receivedAt: Date()))
         return try await next(request, context)
+    }
+}
+
+/// The sandbox could not start.
+public enum SandboxError: Error, LocalizedError {
+    case cannotListen(port: Int, reason: String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .cannotListen(let port, let reason):
+            "the sandbox cannot listen on 127.0.0.1:\(port) (\(reason)); choose another --port, or 0 for any free port"
+        }
     }
 }

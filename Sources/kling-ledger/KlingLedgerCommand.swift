@@ -16,6 +16,6 @@ struct KlingLedgerCommand: AsyncParsableCommand {
             Exit codes: 0 success, 3 refused by a budget, 64 invalid request or usage, \
             69 provider unavailable or outcome unknown, 1 anything else.
             """,
-        subcommands: [QuoteCommand.self, CompareCommand.self, PricingCommand.self]
+        subcommands: [QuoteCommand.self, CompareCommand.self, PricingCommand.self, SandboxCommand.self]
     )
 }

@@ -19,16 +19,7 @@ func runCLI(_ arguments: [String], environment extra: [String: String] = [:]) th
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
 
-    let process = Process()
-    process.executableURL = try executable()
-    process.arguments = arguments
-    process.currentDirectoryURL = scratch
-    var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KLING_") }
-    environment["HOME"] = scratch.path
-    environment.removeValue(forKey: "XDG_DATA_HOME")
-    environment.merge(extra) { $1 }
-    process.environment = environment
-
+    let process = try userProcess(arguments, in: scratch, environment: extra)
     let stdout = Pipe()
     let stderr = Pipe()
     process.standardOutput = stdout
@@ -40,6 +31,41 @@ func runCLI(_ arguments: [String], environment extra: [String: String] = [:]) th
     return CLIResult(
         status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
         stderr: String(decoding: err, as: UTF8.self))
+}
+
+/// `kling-ledger` set up to run as a user would, not yet started.
+func userProcess(_ arguments: [String], in folder: URL, environment extra: [String: String] = [:]) throws -> Process {
+    let process = Process()
+    process.executableURL = try executable()
+    process.arguments = arguments
+    process.currentDirectoryURL = folder
+    var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KLING_") }
+    environment["HOME"] = folder.path
+    environment.removeValue(forKey: "XDG_DATA_HOME")
+    environment.merge(extra) { $1 }
+    process.environment = environment
+    return process
+}
+
+/// A long-running `kling-ledger` (the sandbox): its standard output read line by line until a
+/// marker appears, then stopped.
+func withRunningCLI<T>(_ arguments: [String], until marker: String, _ body: (String) throws -> T) throws -> T {
+    let process = try userProcess(arguments, in: FileManager.default.temporaryDirectory)
+    let stdout = Pipe()
+    process.standardOutput = stdout
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    defer {
+        process.terminate()
+        process.waitUntilExit()
+    }
+    var text = ""
+    while !text.contains(marker) {
+        let chunk = stdout.fileHandleForReading.availableData
+        if chunk.isEmpty { break }  // the process ended
+        text += String(decoding: chunk, as: UTF8.self)
+    }
+    return try body(text)
 }
 
 /// `kling-ledger` in the build products folder, next to the test bundle that `swift test` runs.

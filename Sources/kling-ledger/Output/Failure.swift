@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KlingAPI
 import KlingCore
 import Ledger
 import Pricing
@@ -19,7 +20,8 @@ enum ExitStatus {
             case .noRule, .notOffered, .invalidUnitPrice, .noTable, .noVersion: invalidRequest
             default: failure
             }
-        case is CatalogError: invalidRequest
+        case is CatalogError, is JobValidationError, is AccountError: invalidRequest
+        case is ProviderFailure, is WaitTimedOut: providerUnavailable
         default: failure
         }
     }
@@ -30,8 +32,24 @@ enum ExitStatus {
 func reportingFailures(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let error as any LocalizedError {
-        FileHandle.standardError.write(Data("Error: \(error.errorDescription ?? "\(error)")\n".utf8))
-        throw ExitCode(ExitStatus.code(for: error))
+    } catch {
+        throw exit(reporting: error)
     }
+}
+
+/// The same for asynchronous commands.
+func reportingFailures(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch {
+        throw exit(reporting: error)
+    }
+}
+
+/// Writes the error's message to standard error and returns the exit to end with.
+private func exit(reporting error: any Error) -> any Error {
+    if error is ExitCode || error is CleanExit { return error }
+    let message = (error as? any LocalizedError)?.errorDescription ?? "\(error)"
+    FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+    return ExitCode(ExitStatus.code(for: error))
 }
