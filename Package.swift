@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Pricing", targets: ["Pricing"]),
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "KlingAPI", targets: ["KlingAPI"]),
+        .library(name: "Gate", targets: ["Gate"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -53,6 +54,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The budget gate: quote → reserve → send → record → settle, and reconciliation.
+        .target(name: "Gate", dependencies: ["KlingCore", "Pricing", "Ledger", "KlingAPI"]),
         // A loopback server speaking all four providers' protocols: the providers' test double.
         .target(
             name: "KlingSandbox",
@@ -71,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "kling-ledger",
             dependencies: [
-                "KlingCore", "Pricing", "Ledger", "KlingAPI", "KlingSandbox",
+                "KlingCore", "Pricing", "Ledger", "KlingAPI", "KlingSandbox", "Gate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

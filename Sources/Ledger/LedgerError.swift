@@ -18,6 +18,8 @@ public enum LedgerError: Error, Sendable, Equatable {
     case cannotCreateFolder(path: String, reason: String)
     /// A row broke an invariant the ledger relies on.
     case corrupt(String)
+    /// The change does not fit the submission's or budget's current state; nothing was written.
+    case conflict(String)
 }
 
 extension LedgerError: LocalizedError {
@@ -39,6 +41,8 @@ extension LedgerError: LocalizedError {
             return "cannot create the ledger folder \(path): \(reason); choose another path with --ledger or KLING_LEDGER_DB"
         case .corrupt(let detail):
             return "the ledger holds an impossible value (\(detail)); it may have been edited by hand"
+        case .conflict(let detail):
+            return detail
         }
     }
 }

@@ -1,6 +1,6 @@
 /// The ledger schema, in order. Append new migrations; never change a released one.
 enum Migrations {
-    static let all: [Migration] = [submissionsAndEntries]
+    static let all: [Migration] = [submissionsAndEntries, budgets]
 
     /// Every timestamp is UTC ISO 8601 with milliseconds, so text order is time order.
     private static func timestampCheck(_ column: String) -> String {
@@ -162,6 +162,76 @@ enum Migrations {
                 WHERE NEW.kind = 'release' AND NEW.amount_micros > (
                     SELECT coalesce(sum(CASE kind WHEN 'hold' THEN amount_micros WHEN 'release' THEN -amount_micros ELSE 0 END), 0)
                     FROM entries WHERE submission_id = NEW.submission_id);
+            END;
+            """)
+
+    static let budgets = Migration(
+        version: 2, name: "budgets and their running totals",
+        sql: """
+            -- Ledger-wide settings; the time zone decides where calendar periods start.
+            CREATE TABLE ledger_settings (
+                key TEXT PRIMARY KEY NOT NULL,
+                value TEXT NOT NULL
+            ) STRICT;
+            INSERT INTO ledger_settings (key, value) VALUES ('time_zone', 'UTC');
+
+            CREATE TABLE budgets (
+                id INTEGER PRIMARY KEY,
+                scope TEXT NOT NULL CHECK (scope IN ('all', 'team', 'project', 'user', 'provider')),
+                scope_value TEXT CHECK ((scope = 'all') = (scope_value IS NULL)),
+                period TEXT NOT NULL CHECK (period IN ('month', 'week', 'day', 'total')),
+                limit_micros INTEGER NOT NULL CHECK (limit_micros > 0),
+                thresholds TEXT NOT NULL CHECK (json_valid(thresholds) AND json_type(thresholds) = 'array'),
+                enforcement TEXT NOT NULL CHECK (enforcement IN ('hard', 'soft')),
+                created_at TEXT NOT NULL \(timestampCheck("created_at")),
+                updated_at TEXT NOT NULL \(timestampCheck("updated_at")),
+                removed_at TEXT
+            ) STRICT;
+            CREATE UNIQUE INDEX budgets_active ON budgets (scope, coalesce(scope_value, ''), period) WHERE removed_at IS NULL;
+
+            -- Which budgets a submission counts against, and in which period: fixed when its hold
+            -- is placed (or when a new budget adopts the submissions already in its scope).
+            CREATE TABLE budget_submissions (
+                budget_id INTEGER NOT NULL REFERENCES budgets (id),
+                period_start TEXT NOT NULL,
+                submission_id TEXT NOT NULL REFERENCES submissions (id),
+                PRIMARY KEY (budget_id, submission_id)
+            ) STRICT;
+            CREATE INDEX budget_submissions_by_submission ON budget_submissions (submission_id);
+
+            -- Running totals per budget and period, moved by every entry in the entry's own
+            -- transaction, so checking a budget costs the same however large the ledger grows.
+            CREATE TABLE budget_usage (
+                budget_id INTEGER NOT NULL REFERENCES budgets (id),
+                period_start TEXT NOT NULL,
+                held_micros INTEGER NOT NULL DEFAULT 0 CHECK (held_micros >= 0),
+                charged_micros INTEGER NOT NULL DEFAULT 0,
+                -- The highest charged + held reached in the period.
+                peak_micros INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (budget_id, period_start)
+            ) STRICT;
+
+            CREATE TRIGGER entries_move_budget_usage AFTER INSERT ON entries
+            BEGIN
+                UPDATE budget_usage SET
+                    held_micros = held_micros
+                        + (CASE NEW.kind WHEN 'hold' THEN NEW.amount_micros WHEN 'release' THEN -NEW.amount_micros ELSE 0 END),
+                    charged_micros = charged_micros
+                        + (CASE WHEN NEW.kind IN ('charge', 'adjust') THEN NEW.amount_micros ELSE 0 END),
+                    peak_micros = max(peak_micros, held_micros + charged_micros
+                        + (CASE NEW.kind WHEN 'release' THEN -NEW.amount_micros ELSE NEW.amount_micros END))
+                WHERE (budget_id, period_start) IN (
+                    SELECT budget_id, period_start FROM budget_submissions WHERE submission_id = NEW.submission_id);
+            END;
+
+            CREATE TRIGGER budget_submissions_are_never_changed BEFORE UPDATE ON budget_submissions
+            BEGIN
+                SELECT RAISE(ABORT, 'which budgets a submission counts against never changes');
+            END;
+
+            CREATE TRIGGER budget_submissions_are_never_deleted BEFORE DELETE ON budget_submissions
+            BEGIN
+                SELECT RAISE(ABORT, 'which budgets a submission counts against never changes');
             END;
             """)
 }

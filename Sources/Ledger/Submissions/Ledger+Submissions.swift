@@ -3,36 +3,43 @@ import KlingCore
 
 extension Ledger {
     /// Records a submission and, when it is `pending` with a quote, its hold, in one durable
-    /// transaction: the hold exists before anything could be sent.
+    /// transaction, without consulting budgets: the gate's `reserve` is the way in for jobs;
+    /// this is for tests and imports.
     ///
     /// - Throws: `LedgerError`; on any error nothing is written.
-    public func record(_ submission: NewSubmission, at instant: Date = Date()) throws(LedgerError) {
+    func record(_ submission: NewSubmission, at instant: Date = Date()) throws(LedgerError) {
         let now = Timestamp.string(instant)
-        let tags = try encodeTags(submission.tags)
-        let job = submission.job
-        let quote = submission.quote
         try connection.write { () throws(LedgerError) in
-            try connection.run(
-                """
-                INSERT INTO submissions (
-                    id, idempotency_key, provider, kind, model, mode, duration_seconds, sound, aspect_ratio,
-                    team, project, user_name, tags, quote_micros, quote_units, unit_price_micros, unit_price_source,
-                    price_table, price_version, price_rule, state, external_task_id, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [
-                    .text(submission.id), .text(submission.idempotencyKey), .text(job.provider.rawValue),
-                    .text(job.kind.rawValue), .text(job.model), .text(job.mode?.rawValue),
-                    .integer(Int64(job.durationSeconds)), .integer(job.sound ? 1 : 0), .text(submission.aspectRatio),
-                    .text(submission.team), .text(submission.project), .text(submission.user), .text(tags),
-                    .integer(quote?.amount.micros), .text(quote?.units?.decimalString),
-                    .integer(quote?.unitPrice?.micros), .text(quote?.unitPriceSource?.rawValue), .text(quote?.table), .text(quote?.version), .text(quote?.rule),
-                    .text(submission.state.rawValue), .text(submission.externalTaskID), .text(now), .text(now),
-                ])
-            if submission.state == .pending, let quote {
+            try insertSubmission(submission, at: now)
+            if submission.state == .pending, let quote = submission.quote {
                 try insertEntry(.hold, amount: quote.amount, submission: submission.id, note: nil, at: now)
             }
         }
+    }
+
+    /// Inserts the submission row (no money), inside the caller's transaction.
+    func insertSubmission(_ submission: NewSubmission, errorCode: String? = nil, errorMessage: String? = nil, at now: String) throws(LedgerError) {
+        let tags = try encodeTags(submission.tags)
+        let job = submission.job
+        let quote = submission.quote
+        try connection.run(
+            """
+            INSERT INTO submissions (
+                id, idempotency_key, provider, kind, model, mode, duration_seconds, sound, aspect_ratio,
+                team, project, user_name, tags, quote_micros, quote_units, unit_price_micros, unit_price_source,
+                price_table, price_version, price_rule, state, external_task_id, error_code, error_message, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(submission.id), .text(submission.idempotencyKey), .text(job.provider.rawValue),
+                .text(job.kind.rawValue), .text(job.model), .text(job.mode?.rawValue),
+                .integer(Int64(job.durationSeconds)), .integer(job.sound ? 1 : 0), .text(submission.aspectRatio),
+                .text(submission.team), .text(submission.project), .text(submission.user), .text(tags),
+                .integer(quote?.amount.micros), .text(quote?.units?.decimalString),
+                .integer(quote?.unitPrice?.micros), .text(quote?.unitPriceSource?.rawValue), .text(quote?.table), .text(quote?.version), .text(quote?.rule),
+                .text(submission.state.rawValue), .text(submission.externalTaskID), .text(errorCode), .text(errorMessage),
+                .text(now), .text(now),
+            ])
     }
 
     /// Appends one money movement in its own transaction.
@@ -65,7 +72,7 @@ extension Ledger {
         return state
     }
 
-    private func insertEntry(
+    func insertEntry(
         _ kind: EntryKind, amount: USD, submission: String, note: String?, at timestamp: String
     ) throws(LedgerError) {
         try connection.run(

@@ -1,0 +1,124 @@
+import Foundation
+import KlingCore
+
+/// Whose spending a budget limits.
+public enum BudgetScope: Hashable, Sendable {
+    case all
+    case team(String)
+    case project(String)
+    case user(String)
+    case provider(Provider)
+
+    /// The stored scope name and value.
+    var stored: (name: String, value: String?) {
+        switch self {
+        case .all: ("all", nil)
+        case .team(let team): ("team", team)
+        case .project(let project): ("project", project)
+        case .user(let user): ("user", user)
+        case .provider(let provider): ("provider", provider.rawValue)
+        }
+    }
+
+    init?(name: String, value: String?) {
+        switch (name, value) {
+        case ("all", nil): self = .all
+        case ("team", let value?): self = .team(value)
+        case ("project", let value?): self = .project(value)
+        case ("user", let value?): self = .user(value)
+        case ("provider", let value?):
+            guard let provider = Provider(rawValue: value) else { return nil }
+            self = .provider(provider)
+        default: return nil
+        }
+    }
+
+    /// `team video`, `all`.
+    public var description: String {
+        let (name, value) = stored
+        return value.map { "\(name) \($0)" } ?? "all"
+    }
+}
+
+/// The calendar period a budget's limit applies to, in the ledger's time zone.
+public enum BudgetPeriod: String, CaseIterable, Sendable {
+    case month, week, day, total
+
+    /// The start of the period holding `instant`; `nil` for `total`, which never ends.
+    public func start(containing instant: Date, in timeZone: TimeZone) -> Date? {
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = timeZone
+        switch self {
+        case .month: return calendar.dateInterval(of: .month, for: instant)?.start
+        case .week: return calendar.dateInterval(of: .weekOfYear, for: instant)?.start
+        case .day: return calendar.startOfDay(for: instant)
+        case .total: return nil
+        }
+    }
+
+    /// The end (exclusive) of the period that starts at `start`.
+    public func end(startingAt start: Date, in timeZone: TimeZone) -> Date? {
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = timeZone
+        switch self {
+        case .month: return calendar.date(byAdding: .month, value: 1, to: start)
+        case .week: return calendar.date(byAdding: .weekOfYear, value: 1, to: start)
+        case .day: return calendar.date(byAdding: .day, value: 1, to: start)
+        case .total: return nil
+        }
+    }
+
+    /// The key of a period in `budget_usage`: its start, or `total`.
+    func key(containing instant: Date, in timeZone: TimeZone) -> String {
+        start(containing: instant, in: timeZone).map(Timestamp.string) ?? "total"
+    }
+}
+
+/// Whether going over a budget refuses the job or only warns.
+public enum Enforcement: String, Sendable {
+    case hard, soft
+}
+
+/// A budget as the user sets it.
+public struct BudgetSpec: Sendable, Equatable {
+    public var scope: BudgetScope
+    public var period: BudgetPeriod
+    public var limit: USD
+    /// Percentages of the limit at which alerts fire.
+    public var thresholds: [Int]
+    public var enforcement: Enforcement
+
+    public init(scope: BudgetScope, period: BudgetPeriod, limit: USD, thresholds: [Int] = [50, 80, 100], enforcement: Enforcement = .hard) {
+        self.scope = scope
+        self.period = period
+        self.limit = limit
+        self.thresholds = thresholds
+        self.enforcement = enforcement
+    }
+}
+
+/// A budget and its usage in one period.
+public struct BudgetStatus: Sendable, Equatable {
+    public let id: Int64
+    public let spec: BudgetSpec
+    /// The period's bounds; `nil` for a `total` budget.
+    public let periodStart: Date?
+    public let periodEnd: Date?
+    public let charged: USD
+    public let held: USD
+    /// The highest charged + held reached in the period.
+    public let peak: USD
+
+    /// Charged + held.
+    public var used: USD { USD(micros: charged.micros + held.micros) }
+    /// What is left under the limit (negative when a soft budget was overrun).
+    public var remaining: USD { USD(micros: spec.limit.micros - used.micros) }
+    /// Whether this quote fits under the limit on top of what is used.
+    public func fits(_ quote: USD) -> Bool { used.micros + quote.micros <= spec.limit.micros }
+
+    /// `team video, month from 2026-11-01`.
+    public var name: String {
+        let period = spec.period == .total ? "total" : spec.period.rawValue
+        return "\(spec.scope.description) (\(period))"
+    }
+}

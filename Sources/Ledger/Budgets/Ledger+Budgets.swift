@@ -1,0 +1,166 @@
+import Foundation
+import KlingCore
+
+extension Ledger {
+    // MARK: Time zone
+
+    /// The time zone whose calendar periods budgets use (UTC unless set).
+    public func timeZone() throws(LedgerError) -> TimeZone {
+        let name = try connection.queryOne("SELECT value FROM ledger_settings WHERE key = 'time_zone'", []) { $0.text(0) } ?? "UTC"
+        guard let zone = TimeZone(identifier: name) else { throw .corrupt("time zone \"\(name)\"") }
+        return zone
+    }
+
+    /// Sets the ledger's time zone. Only before the first budget: periods already counted
+    /// would otherwise start at different instants than new ones.
+    public func setTimeZone(_ zone: TimeZone) throws(LedgerError) {
+        try connection.write { () throws(LedgerError) in
+            let budgets = try connection.queryOne("SELECT count(*) FROM budgets", []) { $0.int64(0) } ?? 0
+            guard budgets == 0 else {
+                throw .conflict("the time zone can only be set before the first budget: budget periods already counted would shift")
+            }
+            try connection.run("UPDATE ledger_settings SET value = ? WHERE key = 'time_zone'", [.text(zone.identifier)])
+        }
+    }
+
+    // MARK: Budgets
+
+    /// Creates the budget for a scope and period, or changes the limit, thresholds and
+    /// enforcement of the one that exists. A new budget adopts the submissions already in its
+    /// scope, so its usage is right from the start.
+    @discardableResult
+    public func setBudget(_ spec: BudgetSpec, at instant: Date = Date()) throws(LedgerError) -> BudgetStatus {
+        let (scope, value) = spec.scope.stored
+        let now = Timestamp.string(instant)
+        let thresholds = "[" + spec.thresholds.map(String.init).joined(separator: ",") + "]"
+        let zone = try timeZone()
+        let id = try connection.write { () throws(LedgerError) -> Int64 in
+            if let existing = try activeBudgetID(spec.scope, spec.period) {
+                try connection.run(
+                    "UPDATE budgets SET limit_micros = ?, thresholds = ?, enforcement = ?, updated_at = ? WHERE id = ?",
+                    [.integer(spec.limit.micros), .text(thresholds), .text(spec.enforcement.rawValue), .text(now), .integer(existing)])
+                return existing
+            }
+            try connection.run(
+                """
+                INSERT INTO budgets (scope, scope_value, period, limit_micros, thresholds, enforcement, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [.text(scope), .text(value), .text(spec.period.rawValue), .integer(spec.limit.micros), .text(thresholds),
+                 .text(spec.enforcement.rawValue), .text(now), .text(now)])
+            let id = connection.lastInsertRowID
+            try adoptSubmissions(budget: id, spec: spec, timeZone: zone)
+            return id
+        }
+        guard let status = try budget(id: id, at: instant) else { throw .corrupt("budget \(id) vanished") }
+        return status
+    }
+
+    /// Stops a budget from applying. Its history stays for reports.
+    @discardableResult
+    public func removeBudget(id: Int64, at instant: Date = Date()) throws(LedgerError) -> BudgetStatus {
+        guard let status = try budget(id: id, at: instant) else { throw .conflict("there is no budget \(id); `kling-ledger budget list` shows them") }
+        try connection.write { () throws(LedgerError) in
+            try connection.run("UPDATE budgets SET removed_at = ? WHERE id = ? AND removed_at IS NULL", [.text(Timestamp.string(instant)), .integer(id)])
+        }
+        return status
+    }
+
+    /// Every budget in force, with its usage in the period holding `instant`.
+    public func budgets(at instant: Date = Date()) throws(LedgerError) -> [BudgetStatus] {
+        let zone = try timeZone()
+        return try connection.read { () throws(LedgerError) in
+            try budgetRows(where: "removed_at IS NULL", []).map { (id, spec) throws(LedgerError) in
+                try usage(of: id, spec: spec, at: instant, timeZone: zone)
+            }
+        }
+    }
+
+    /// One budget in force, with its usage in the period holding `instant`.
+    public func budget(id: Int64, at instant: Date = Date()) throws(LedgerError) -> BudgetStatus? {
+        let zone = try timeZone()
+        return try connection.read { () throws(LedgerError) in
+            guard let (id, spec) = try budgetRows(where: "removed_at IS NULL AND id = ?", [.integer(id)]).first else { return nil }
+            return try usage(of: id, spec: spec, at: instant, timeZone: zone)
+        }
+    }
+
+    /// The budgets in force that apply to a job of this provider, team, project and user.
+    func applicableBudgets(_ submission: NewSubmission) throws(LedgerError) -> [(Int64, BudgetSpec)] {
+        try budgetRows(
+            where: """
+                removed_at IS NULL AND (scope = 'all' OR (scope = 'provider' AND scope_value = ?)
+                    OR (scope = 'team' AND scope_value = ?) OR (scope = 'project' AND scope_value = ?)
+                    OR (scope = 'user' AND scope_value = ?))
+                """,
+            [.text(submission.job.provider.rawValue), .text(submission.team), .text(submission.project), .text(submission.user)])
+    }
+
+    /// A budget's running totals for the period holding `instant` (zero if nothing moved yet).
+    func usage(of id: Int64, spec: BudgetSpec, at instant: Date, timeZone: TimeZone) throws(LedgerError) -> BudgetStatus {
+        let key = spec.period.key(containing: instant, in: timeZone)
+        let sums = try connection.queryOne(
+            "SELECT charged_micros, held_micros, peak_micros FROM budget_usage WHERE budget_id = ? AND period_start = ?",
+            [.integer(id), .text(key)]
+        ) { ($0.int64(0), $0.int64(1), $0.int64(2)) } ?? (0, 0, 0)
+        let start = spec.period.start(containing: instant, in: timeZone)
+        return BudgetStatus(
+            id: id, spec: spec, periodStart: start, periodEnd: start.flatMap { spec.period.end(startingAt: $0, in: timeZone) },
+            charged: USD(micros: sums.0), held: USD(micros: sums.1), peak: USD(micros: sums.2))
+    }
+
+    private func activeBudgetID(_ scope: BudgetScope, _ period: BudgetPeriod) throws(LedgerError) -> Int64? {
+        let (name, value) = scope.stored
+        return try connection.queryOne(
+            "SELECT id FROM budgets WHERE removed_at IS NULL AND scope = ? AND scope_value IS ? AND period = ?",
+            [.text(name), .text(value), .text(period.rawValue)]
+        ) { $0.int64(0) }
+    }
+
+    private func budgetRows(where condition: String, _ values: [SQLValue]) throws(LedgerError) -> [(Int64, BudgetSpec)] {
+        let rows = try connection.query(
+            "SELECT id, scope, scope_value, period, limit_micros, thresholds, enforcement FROM budgets WHERE \(condition) ORDER BY id",
+            values
+        ) { row in
+            (row.int64(0), row.text(1), row.optionalText(2), row.text(3), row.int64(4), row.text(5), row.text(6))
+        }
+        var budgets: [(Int64, BudgetSpec)] = []
+        for (id, scopeName, scopeValue, periodName, limit, thresholdsJSON, enforcementName) in rows {
+            guard let scope = BudgetScope(name: scopeName, value: scopeValue), let period = BudgetPeriod(rawValue: periodName),
+                let enforcement = Enforcement(rawValue: enforcementName),
+                let thresholds = try? JSONDecoder().decode([Int].self, from: Data(thresholdsJSON.utf8))
+            else { throw .corrupt("budget \(id)") }
+            budgets.append((id, BudgetSpec(scope: scope, period: period, limit: USD(micros: limit), thresholds: thresholds, enforcement: enforcement)))
+        }
+        return budgets
+    }
+
+    /// Counts every earlier submission in the new budget's scope against it, in the period its
+    /// hold was placed, and sums their money into the running totals.
+    private func adoptSubmissions(budget id: Int64, spec: BudgetSpec, timeZone: TimeZone) throws(LedgerError) {
+        let (scope, value) = spec.scope.stored
+        let column = ["team": "team", "project": "project", "user": "user_name", "provider": "provider"][scope]
+        let filter = column.map { "\($0) = ?" } ?? "1"
+        let matching = try connection.query(
+            "SELECT id, created_at FROM submissions WHERE state <> 'rejected' AND \(filter)",
+            column == nil ? [] : [.text(value)]
+        ) { ($0.text(0), $0.text(1)) }
+        for (submission, created) in matching {
+            guard let date = Timestamp.date(created) else { throw .corrupt("timestamp \(created)") }
+            try connection.run(
+                "INSERT INTO budget_submissions (budget_id, period_start, submission_id) VALUES (?, ?, ?)",
+                [.integer(id), .text(spec.period.key(containing: date, in: timeZone)), .text(submission)])
+        }
+        try connection.run(
+            """
+            INSERT INTO budget_usage (budget_id, period_start, held_micros, charged_micros, peak_micros)
+            SELECT b.budget_id, b.period_start, held, charged, held + charged FROM (
+                SELECT bs.budget_id, bs.period_start,
+                    coalesce(sum(CASE e.kind WHEN 'hold' THEN e.amount_micros WHEN 'release' THEN -e.amount_micros ELSE 0 END), 0) AS held,
+                    coalesce(sum(CASE WHEN e.kind IN ('charge', 'adjust') THEN e.amount_micros ELSE 0 END), 0) AS charged
+                FROM budget_submissions bs LEFT JOIN entries e ON e.submission_id = bs.submission_id
+                WHERE bs.budget_id = ?
+                GROUP BY bs.budget_id, bs.period_start) AS b
+            """, [.integer(id)])
+    }
+}

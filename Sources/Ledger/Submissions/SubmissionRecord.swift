@@ -1,0 +1,116 @@
+import Foundation
+import KlingCore
+
+/// A submission as the ledger holds it, with its money.
+public struct SubmissionRecord: Sendable, Equatable {
+    public let id: String
+    public let idempotencyKey: String
+    public let job: BillableJob
+    public let aspectRatio: String?
+    public let team: String?
+    public let project: String?
+    public let user: String?
+    public let tags: [String: String]
+    public let quote: QuotedPrice?
+    public let state: SubmissionState
+    public let providerTaskID: String?
+    public let externalTaskID: String?
+    public let finalUnitDeduction: String?
+    /// The settled cost; `nil` until the task ends.
+    public let actualCost: USD?
+    public let videoURLs: [String]
+    public let errorCode: String?
+    public let errorMessage: String?
+    public let createdAt: Date
+    public let updatedAt: Date
+    public let balance: MoneyBalance
+}
+
+extension Ledger {
+    static let submissionColumns = """
+        s.id, s.idempotency_key, s.provider, s.kind, s.model, s.mode, s.duration_seconds, s.sound, s.aspect_ratio,
+        s.team, s.project, s.user_name, s.tags, s.quote_micros, s.quote_units, s.unit_price_micros, s.unit_price_source,
+        s.price_table, s.price_version, s.price_rule, s.state, s.provider_task_id, s.external_task_id,
+        s.final_unit_deduction, s.actual_cost_micros, s.video_urls, s.error_code, s.error_message, s.created_at, s.updated_at,
+        (SELECT coalesce(sum(CASE kind WHEN 'hold' THEN amount_micros WHEN 'release' THEN -amount_micros ELSE 0 END), 0)
+            FROM entries WHERE submission_id = s.id),
+        (SELECT coalesce(sum(CASE WHEN kind IN ('charge', 'adjust') THEN amount_micros ELSE 0 END), 0)
+            FROM entries WHERE submission_id = s.id)
+        """
+
+    /// One submission by its id, or `nil`.
+    public func submission(id: String) throws(LedgerError) -> SubmissionRecord? {
+        try submissions(where: "s.id = ?", [.text(id)]).first
+    }
+
+    /// The submission recorded under an idempotency key, or `nil`.
+    public func submission(idempotencyKey: String) throws(LedgerError) -> SubmissionRecord? {
+        try submissions(where: "s.idempotency_key = ?", [.text(idempotencyKey)]).first
+    }
+
+    /// Submissions still waiting on the provider or on a person: pending, submitted,
+    /// processing and unknown, oldest first.
+    public func openSubmissions() throws(LedgerError) -> [SubmissionRecord] {
+        try submissions(where: "s.state IN ('pending', 'submitted', 'processing', 'unknown')", [])
+    }
+
+    /// Submissions matching a filter, oldest first.
+    public func submissions(
+        createdFrom start: Date? = nil, until end: Date? = nil, team: String? = nil, state: SubmissionState? = nil, limit: Int? = nil
+    ) throws(LedgerError) -> [SubmissionRecord] {
+        var conditions = ["1"]
+        var values: [SQLValue] = []
+        if let start {
+            conditions.append("s.created_at >= ?")
+            values.append(.text(Timestamp.string(start)))
+        }
+        if let end {
+            conditions.append("s.created_at < ?")
+            values.append(.text(Timestamp.string(end)))
+        }
+        if let team {
+            conditions.append("s.team = ?")
+            values.append(.text(team))
+        }
+        if let state {
+            conditions.append("s.state = ?")
+            values.append(.text(state.rawValue))
+        }
+        return try submissions(where: conditions.joined(separator: " AND "), values, limit: limit)
+    }
+
+    func submissions(where condition: String, _ values: [SQLValue], limit: Int? = nil) throws(LedgerError) -> [SubmissionRecord] {
+        let limitClause = limit.map { " LIMIT \(max(0, $0))" } ?? ""
+        return try connection.query(
+            "SELECT \(Self.submissionColumns) FROM submissions s WHERE \(condition) ORDER BY s.created_at, s.rowid\(limitClause)", values
+        ) { row throws(LedgerError) in try Self.record(row) }
+    }
+
+    private static func record(_ row: Row) throws(LedgerError) -> SubmissionRecord {
+        let id = row.text(0)
+        guard let provider = Provider(rawValue: row.text(2)), let kind = VideoKind(rawValue: row.text(3)),
+            let state = SubmissionState(rawValue: row.text(20)),
+            let created = Timestamp.date(row.text(28)), let updated = Timestamp.date(row.text(29))
+        else { throw .corrupt("submission \(id)") }
+        let mode = row.optionalText(5).flatMap(Mode.init(rawValue:))
+        let job = BillableJob(
+            provider: provider, kind: kind, model: row.optionalText(4), mode: mode, durationSeconds: Int(row.int64(6)),
+            sound: row.int64(7) == 1)
+        let tags = (try? JSONDecoder().decode([String: String].self, from: Data(row.text(12).utf8))) ?? [:]
+        let quote = row.optionalInt64(13).map { micros in
+            QuotedPrice(
+                amount: USD(micros: micros), units: row.optionalText(14).flatMap { Units($0) },
+                unitPrice: row.optionalInt64(15).map { USD(micros: $0) },
+                unitPriceSource: row.optionalText(16).flatMap(UnitPriceSource.init(rawValue:)), table: row.optionalText(17) ?? "",
+                version: row.optionalText(18) ?? "", rule: row.optionalText(19) ?? "")
+        }
+        let urls = (try? JSONDecoder().decode([String].self, from: Data(row.text(25).utf8))) ?? []
+        return SubmissionRecord(
+            id: id, idempotencyKey: row.text(1), job: job, aspectRatio: row.optionalText(8), team: row.optionalText(9),
+            project: row.optionalText(10), user: row.optionalText(11), tags: tags, quote: quote, state: state,
+            providerTaskID: row.optionalText(21), externalTaskID: row.optionalText(22), finalUnitDeduction: row.optionalText(23),
+            actualCost: row.optionalInt64(24).map { USD(micros: $0) }, videoURLs: urls, errorCode: row.optionalText(26),
+            errorMessage: row.optionalText(27), createdAt: created, updatedAt: updated,
+            balance: MoneyBalance(held: USD(micros: row.int64(30)), charged: USD(micros: row.int64(31))))
+    }
+}
