@@ -76,6 +76,7 @@ let package = Package(
             dependencies: [
                 "KlingCore", "Pricing", "Ledger", "KlingAPI", "KlingSandbox", "Gate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "KlingCoreTests", dependencies: ["KlingCore"]),

@@ -12,7 +12,7 @@ import Pricing
 public struct Gate: Sendable {
     public let ledgerPath: String
     public let prices: PriceBook
-    private let clients: @Sendable (Provider) throws -> KlingClient
+    let clients: @Sendable (Provider) throws -> KlingClient
 
     /// - Parameter clients: the client for each provider; by default from the environment
     ///   (credentials and base URLs), over AsyncHTTPClient.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Gate
 import Ledger
 import Pricing
 
@@ -28,5 +29,10 @@ struct GlobalOptions: ParsableArguments {
     /// The ledger in force, opened and migrated.
     func openLedger() throws -> Ledger {
         try Ledger(path: Ledger.path(option: ledgerPath))
+    }
+
+    /// The gate over the ledger and tables in force, with clients from the environment.
+    func gate() throws -> Gate {
+        Gate(ledgerPath: Ledger.path(option: ledgerPath), prices: try priceBook())
     }
 }
