@@ -99,7 +99,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "KlingLedgerCLITests", dependencies: ["kling-ledger"]),
+        .testTarget(
+            name: "GateTests",
+            dependencies: ["Gate", "Ledger", "KlingAPI", "KlingCore", "KlingSandbox", "Pricing", "CSQLite"]
+        ),
+        .testTarget(name: "KlingLedgerCLITests", dependencies: ["kling-ledger", "KlingSandbox", "KlingCore", "Ledger"]),
     ]
 )
 

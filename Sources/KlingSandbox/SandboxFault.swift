@@ -11,6 +11,9 @@ public enum SandboxFault: Sendable, Equatable {
     case serverError(status: Int)
     /// Do the work, then wait this long before answering.
     case slowAnswer(Duration)
+    /// Wait this long before doing anything, then answer 503 with nothing created: a request
+    /// stuck in front of the provider.
+    case hang(Duration)
     /// Create the task, then close the connection without answering.
     case dropAfterCreate
     /// Create the task, then answer 200 with a body that is not JSON.
@@ -28,7 +31,7 @@ public enum SandboxFault: Sendable, Equatable {
     var shapesTask: Bool {
         switch self {
         case .failTask, .repeatCallbacks, .deductUnits: true
-        case .refuse, .serverError, .slowAnswer, .dropAfterCreate, .malformedBody: false
+        case .refuse, .serverError, .slowAnswer, .hang, .dropAfterCreate, .malformedBody: false
         }
     }
 }

@@ -52,6 +52,9 @@ extension SandboxBook {
         switch fault {
         case .refuse, .serverError:
             return refusal(fault)
+        case .hang(let wait):
+            try await Task.sleep(for: wait)
+            return refusal(.serverError(status: 503))
         case .slowAnswer(let wait):
             let response = try await work()
             try await Task.sleep(for: wait)
