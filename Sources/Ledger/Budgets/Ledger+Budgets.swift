@@ -156,8 +156,7 @@ extension Ledger {
             INSERT INTO budget_usage (budget_id, period_start, held_micros, charged_micros, peak_micros)
             SELECT b.budget_id, b.period_start, held, charged, held + charged FROM (
                 SELECT bs.budget_id, bs.period_start,
-                    coalesce(sum(CASE e.kind WHEN 'hold' THEN e.amount_micros WHEN 'release' THEN -e.amount_micros ELSE 0 END), 0) AS held,
-                    coalesce(sum(CASE WHEN e.kind IN ('charge', 'adjust') THEN e.amount_micros ELSE 0 END), 0) AS charged
+                    \(Self.heldSum("e")) AS held, \(Self.chargedSum("e")) AS charged
                 FROM budget_submissions bs LEFT JOIN entries e ON e.submission_id = bs.submission_id
                 WHERE bs.budget_id = ?
                 GROUP BY bs.budget_id, bs.period_start) AS b

@@ -163,7 +163,7 @@ extension Ledger {
     /// Releases whatever the submission still holds.
     private func releaseHeld(_ id: String, note: String, at now: String) throws(LedgerError) {
         let held = try connection.queryOne(
-            "SELECT coalesce(sum(CASE kind WHEN 'hold' THEN amount_micros WHEN 'release' THEN -amount_micros ELSE 0 END), 0) FROM entries WHERE submission_id = ?",
+            "SELECT \(Self.heldSum()) FROM entries WHERE submission_id = ?",
             [.text(id)]) { $0.int64(0) } ?? 0
         if held > 0 { try insertEntry(.release, amount: USD(micros: held), submission: id, note: note, at: now) }
     }

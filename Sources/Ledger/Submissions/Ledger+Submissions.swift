@@ -51,15 +51,20 @@ extension Ledger {
         }
     }
 
+    /// What entries hold (holds − releases) and have charged (charges + adjustments), as SQL
+    /// sums over `entries` rows named `alias`: the one definition every balance uses.
+    static func heldSum(_ alias: String = "entries") -> String {
+        "coalesce(sum(CASE \(alias).kind WHEN 'hold' THEN \(alias).amount_micros WHEN 'release' THEN -\(alias).amount_micros ELSE 0 END), 0)"
+    }
+
+    static func chargedSum(_ alias: String = "entries") -> String {
+        "coalesce(sum(CASE WHEN \(alias).kind IN ('charge', 'adjust') THEN \(alias).amount_micros ELSE 0 END), 0)"
+    }
+
     /// What a submission holds and has been charged, summed from its entries.
     public func balance(ofSubmission id: String) throws(LedgerError) -> MoneyBalance {
         let sums = try connection.queryOne(
-            """
-            SELECT
-                coalesce(sum(CASE kind WHEN 'hold' THEN amount_micros WHEN 'release' THEN -amount_micros ELSE 0 END), 0),
-                coalesce(sum(CASE WHEN kind IN ('charge', 'adjust') THEN amount_micros ELSE 0 END), 0)
-            FROM entries WHERE submission_id = ?
-            """, [.text(id)]
+            "SELECT \(Self.heldSum()), \(Self.chargedSum()) FROM entries WHERE submission_id = ?", [.text(id)]
         ) { MoneyBalance(held: USD(micros: $0.int64(0)), charged: USD(micros: $0.int64(1))) }
         return sums ?? MoneyBalance(held: .zero, charged: .zero)
     }

@@ -32,10 +32,8 @@ extension Ledger {
         s.team, s.project, s.user_name, s.tags, s.quote_micros, s.quote_units, s.unit_price_micros, s.unit_price_source,
         s.price_table, s.price_version, s.price_rule, s.state, s.provider_task_id, s.external_task_id,
         s.final_unit_deduction, s.actual_cost_micros, s.video_urls, s.error_code, s.error_message, s.created_at, s.updated_at,
-        (SELECT coalesce(sum(CASE kind WHEN 'hold' THEN amount_micros WHEN 'release' THEN -amount_micros ELSE 0 END), 0)
-            FROM entries WHERE submission_id = s.id),
-        (SELECT coalesce(sum(CASE WHEN kind IN ('charge', 'adjust') THEN amount_micros ELSE 0 END), 0)
-            FROM entries WHERE submission_id = s.id)
+        (SELECT \(heldSum()) FROM entries WHERE submission_id = s.id),
+        (SELECT \(chargedSum()) FROM entries WHERE submission_id = s.id)
         """
 
     /// One submission by its id, or `nil`.
