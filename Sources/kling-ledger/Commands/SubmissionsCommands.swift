@@ -108,18 +108,16 @@ struct SyncCommand: AsyncParsableCommand {
     }
 
     private func execute() async throws {
-        do {
-            let changes = try await global.gate().sync(pendingGrace: .seconds(max(0, pendingGrace)))
-            if json {
-                struct Change: Encodable { let id: String; let before: String; let after: SubmissionJSON; let note: String }
-                try printJSON(changes.map { Change(id: $0.before.id, before: $0.before.state.rawValue, after: SubmissionJSON($0.after), note: $0.note) })
-                return
-            }
-            if changes.isEmpty { print("Nothing open: every submission is settled.") }
-            for change in changes {
-                let arrow = change.before.state == change.after.state ? change.after.state.rawValue : "\(change.before.state.rawValue) → \(change.after.state.rawValue)"
-                print("\(change.before.id)  \(arrow)  \(change.note)")
-            }
+        let changes = try await global.gate().sync(pendingGrace: .seconds(max(0, pendingGrace)))
+        if json {
+            struct Change: Encodable { let id: String; let before: String; let after: SubmissionJSON; let note: String }
+            try printJSON(changes.map { Change(id: $0.before.id, before: $0.before.state.rawValue, after: SubmissionJSON($0.after), note: $0.note) })
+            return
+        }
+        if changes.isEmpty { print("Nothing open: every submission is settled.") }
+        for change in changes {
+            let arrow = change.before.state == change.after.state ? change.after.state.rawValue : "\(change.before.state.rawValue) → \(change.after.state.rawValue)"
+            print("\(change.before.id)  \(arrow)  \(change.note)")
         }
     }
 }

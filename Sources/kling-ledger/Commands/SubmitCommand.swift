@@ -56,28 +56,28 @@ struct SubmitCommand: AsyncParsableCommand {
     }
 
     private func execute() async throws {
-            let gate = try global.gate()
-            let submission = try request.request(provider: provider, priced: job)
-            if dryRun {
-                try report(gate.dryRun(submission))
-                return
-            }
-            let progress = ProgressLine()
-            let onProgress: (@Sendable (SubmissionProgress) -> Void)? = json ? nil : { @Sendable in progress.update($0) }
-            let result = try await gate.submit(submission, wait: wait, timeout: timeout.map { Duration.seconds($0) }, progress: onProgress)
-            progress.finish()
-            if json {
-                try printJSON(SubmissionJSON(result.submission, warnings: result.warnings))
-            } else {
-                if result.decision == .existing { print("Idempotency key already used: this is the first submission, nothing was sent.") }
-                print(SubmissionText.describe(result.submission))
-            }
-            for warning in result.warnings { FileHandle.standardError.write(Data("Warning: \(warning)\n".utf8)) }
-            if case .refusedByBudget(let refusal) = result.decision {
-                FileHandle.standardError.write(Data("Error: \(refusal)\n".utf8))
-            }
-            let code = result.submission.exitCode
-            if code != 0 { throw ExitCode(code) }
+        let gate = try global.gate()
+        let submission = try request.request(provider: provider, priced: job)
+        if dryRun {
+            try report(gate.dryRun(submission))
+            return
+        }
+        let progress = ProgressLine()
+        let onProgress: (@Sendable (SubmissionProgress) -> Void)? = json ? nil : { @Sendable in progress.update($0) }
+        let result = try await gate.submit(submission, wait: wait, timeout: timeout.map { Duration.seconds($0) }, progress: onProgress)
+        progress.finish()
+        if json {
+            try printJSON(SubmissionJSON(result.submission, warnings: result.warnings))
+        } else {
+            if result.decision == .existing { print("Idempotency key already used: this is the first submission, nothing was sent.") }
+            print(SubmissionText.describe(result.submission))
+        }
+        for warning in result.warnings { FileHandle.standardError.write(Data("Warning: \(warning)\n".utf8)) }
+        if case .refusedByBudget(let refusal) = result.decision {
+            FileHandle.standardError.write(Data("Error: \(refusal)\n".utf8))
+        }
+        let code = result.submission.exitCode
+        if code != 0 { throw ExitCode(code) }
     }
 
     private func report(_ dryRun: DryRun) throws {
