@@ -110,15 +110,7 @@ public struct Gate: Sendable {
     public func dryRun(_ request: SubmissionRequest) throws -> DryRun {
         let job = try request.job.validated()
         let quote = try prices.quote(job, unitPriceOverride: request.unitPriceOverride)
-        let budgets = try ledger().budgets().filter { budget in
-            switch budget.spec.scope {
-            case .all: true
-            case .team(let team): team == request.team
-            case .project(let project): project == request.project
-            case .user(let user): user == request.user
-            case .provider(let provider): provider == job.provider
-            }
-        }
+        let budgets = try ledger().budgets(applyingTo: job.provider, team: request.team, project: request.project, user: request.user)
         return DryRun(quote: quote, budgets: budgets)
     }
 

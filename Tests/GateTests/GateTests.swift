@@ -162,6 +162,20 @@ struct GateTests {
         }
     }
 
+    @Test("A dry run quotes and checks only the budgets that apply; nothing is held, sent or recorded")
+    func dryRun() async throws {
+        try await GateFixture.with { fixture in
+            try fixture.ledger.setBudget(BudgetSpec(scope: .team("video"), period: .month, limit: USD(micros: 100_000)))
+            try fixture.ledger.setBudget(BudgetSpec(scope: .team("research"), period: .month, limit: USD(micros: 100_000)))
+            let dry = try fixture.gate.dryRun(SubmissionRequest(job: cheapJob(), team: "video"))
+            #expect(dry.quote.amount == cents14)
+            #expect(dry.budgets.map(\.spec.scope) == [.team("video")])
+            #expect(dry.refusal?.budget.spec.scope == .team("video"))
+            #expect(try fixture.ledger.submissions().isEmpty)
+            #expect(fixture.sandbox.requests.isEmpty)
+        }
+    }
+
     @Test("A soft budget lets the job through with a warning")
     func softBudget() async throws {
         try await GateFixture.with { fixture in

@@ -85,15 +85,28 @@ extension Ledger {
         }
     }
 
-    /// The budgets in force that apply to a job of this provider, team, project and user.
-    func applicableBudgets(_ submission: NewSubmission) throws(LedgerError) -> [(Int64, BudgetSpec)] {
+    /// The budgets in force that apply to a job of this provider, team, project and user, with
+    /// their usage in the period holding `instant`.
+    public func budgets(
+        applyingTo provider: Provider, team: String?, project: String?, user: String?, at instant: Date = Date()
+    ) throws(LedgerError) -> [BudgetStatus] {
+        let zone = try timeZone()
+        return try connection.read { () throws(LedgerError) in
+            try applicableBudgets(provider: provider, team: team, project: project, user: user).map { (id, spec) throws(LedgerError) in
+                try usage(of: id, spec: spec, at: instant, timeZone: zone)
+            }
+        }
+    }
+
+    /// The budgets in force whose scope matches, without their usage.
+    func applicableBudgets(provider: Provider, team: String?, project: String?, user: String?) throws(LedgerError) -> [(Int64, BudgetSpec)] {
         try budgetRows(
             where: """
                 removed_at IS NULL AND (scope = 'all' OR (scope = 'provider' AND scope_value = ?)
                     OR (scope = 'team' AND scope_value = ?) OR (scope = 'project' AND scope_value = ?)
                     OR (scope = 'user' AND scope_value = ?))
                 """,
-            [.text(submission.job.provider.rawValue), .text(submission.team), .text(submission.project), .text(submission.user)])
+            [.text(provider.rawValue), .text(team), .text(project), .text(user)])
     }
 
     /// A budget's running totals for the period holding `instant` (zero if nothing moved yet).

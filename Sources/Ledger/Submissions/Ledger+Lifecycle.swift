@@ -31,7 +31,8 @@ extension Ledger {
         let now = Timestamp.string(instant)
         return try connection.write { () throws(LedgerError) -> Reservation in
             if let existing = try self.submission(idempotencyKey: submission.idempotencyKey) { return .existing(existing) }
-            let budgets = try applicableBudgets(submission)
+            let budgets = try applicableBudgets(
+                provider: submission.job.provider, team: submission.team, project: submission.project, user: submission.user)
             let statuses = try budgets.map { (id, spec) throws(LedgerError) in try usage(of: id, spec: spec, at: instant, timeZone: zone) }
             if let full = statuses.first(where: { $0.spec.enforcement == .hard && !$0.fits(quote) }) {
                 var rejected = submission
