@@ -4,6 +4,7 @@ import KlingAPI
 import KlingCore
 import KlingSandbox
 import Ledger
+import Pricing
 import Testing
 
 @Suite("Budget gate")
