@@ -17,7 +17,7 @@ struct BudgetCommand: ParsableCommand {
             Every budget whose scope matches a job applies. Hard budgets refuse a job whose quote \
             does not fit (charged + held + quote ≤ limit); soft ones allow it and warn.
             """,
-        subcommands: [Set.self, List.self, Show.self, Remove.self])
+        subcommands: [Set.self, List.self, Show.self, Remove.self, TimeZoneCommand.self])
 
     /// The scope flags, exactly one of which is given.
     struct Scope: ParsableArguments {
@@ -112,6 +112,31 @@ struct BudgetCommand: ParsableCommand {
             try reportingFailures {
                 let status = try global.openLedger().removeBudget(id: id)
                 print("Budget \(status.id) (\(status.name)) removed.")
+            }
+        }
+    }
+}
+
+extension BudgetCommand {
+    struct TimeZoneCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "time-zone",
+            abstract: "Show the ledger's time zone, or set it (only before the first budget).",
+            discussion: "Example: kling-ledger budget time-zone Europe/Berlin")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "An IANA time zone such as Europe/Berlin; leave out to show the current one.") var zone: String?
+
+        func validate() throws {
+            if let zone, TimeZone(identifier: zone) == nil {
+                throw ValidationError("\"\(zone)\" is not a time zone; use an IANA name such as Europe/Berlin or UTC")
+            }
+        }
+
+        func run() throws {
+            try reportingFailures {
+                let ledger = try global.openLedger()
+                if let zone, let timeZone = TimeZone(identifier: zone) { try ledger.setTimeZone(timeZone) }
+                print("Budget periods start at midnight in \(try ledger.timeZone().identifier).")
             }
         }
     }
