@@ -96,7 +96,8 @@ public struct KlingClient: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         var last: TaskSnapshot?
-        for attempt in 0... {
+        var attempt = 0
+        while true {
             do {
                 let snapshot = try await task(id: taskID, kind: kind)
                 progress?(snapshot, clock.now - start)
@@ -106,6 +107,7 @@ public struct KlingClient: Sendable {
                 logger.warning("task read failed; polling goes on", metadata: ["provider": "\(provider)", "task": "\(taskID)", "error": "\(failure.localizedDescription)"])
             }
             var interval = policy.polling.delay(attempt: attempt)
+            attempt += 1
             if let timeout {
                 let remaining = timeout - (clock.now - start)
                 guard remaining > .zero else { throw WaitTimedOut(provider: provider, taskID: taskID, waited: clock.now - start, last: last) }
@@ -113,7 +115,6 @@ public struct KlingClient: Sendable {
             }
             try await Task.sleep(for: interval)
         }
-        fatalError("unreachable: the loop above only ends by returning or throwing")
     }
 
     // MARK: One exchange
