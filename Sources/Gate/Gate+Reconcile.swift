@@ -10,7 +10,6 @@ public struct SyncChange: Sendable {
     public let after: SubmissionRecord
     public let note: String
 
-    public var changed: Bool { before.state != after.state || before.balance != after.balance }
 }
 
 extension Gate {
@@ -50,7 +49,7 @@ extension Gate {
                 }
                 switch try await client.lookUp(externalTaskID: externalID, kind: record.job.kind) {
                 case .found(let snapshot):
-                    let adopted = try ledger.markSent(record.id, providerTaskID: snapshot.providerTaskID, state: snapshot.state == .processing ? .processing : .submitted)
+                    let adopted = try ledger.markSent(record.id, providerTaskID: snapshot.providerTaskID, state: SubmissionState(openTask: snapshot.state))
                     let (after, warning) = try settle(adopted, with: snapshot, ledger: ledger)
                     return (after, warning ?? "found at the provider as task \(snapshot.providerTaskID): " + describe(snapshot))
                 case .absent:

@@ -131,7 +131,7 @@ public struct Gate: Sendable {
             // Cancelled, or anything unexpected: the request may have left, so the hold stays.
             return try ledger.markUnknown(record.id, code: nil, message: "interrupted while sending: \(error)")
         }
-        let sent = try ledger.markSent(record.id, providerTaskID: snapshot.providerTaskID, state: snapshot.state == .processing ? .processing : .submitted)
+        let sent = try ledger.markSent(record.id, providerTaskID: snapshot.providerTaskID, state: SubmissionState(openTask: snapshot.state))
         guard snapshot.state.isFinished else { return sent }
         return try settle(sent, with: snapshot, ledger: ledger).0  // AceData's blocking create answers finished
     }
@@ -143,7 +143,7 @@ public struct Gate: Sendable {
     func settle(_ record: SubmissionRecord, with snapshot: TaskSnapshot, ledger: Ledger) throws -> (SubmissionRecord, String?) {
         switch snapshot.state {
         case .submitted, .processing:
-            let state: SubmissionState = snapshot.state == .processing ? .processing : .submitted
+            let state = SubmissionState(openTask: snapshot.state)
             guard record.state != state || record.providerTaskID != snapshot.providerTaskID else { return (record, nil) }
             return (try ledger.markSent(record.id, providerTaskID: snapshot.providerTaskID, state: state), nil)
         case .failed:
@@ -175,6 +175,13 @@ public struct Gate: Sendable {
     /// The official API and KKIAI take `external_task_id`; only the official API can look a
     /// task up by it.
     static func acceptsExternalID(_ provider: Provider) -> Bool { provider == .kling || provider == .kkiai }
+}
+
+extension SubmissionState {
+    /// The ledger state of a task the provider has not finished: processing, else submitted.
+    init(openTask state: TaskSnapshot.State) {
+        self = state == .processing ? .processing : .submitted
+    }
 }
 
 extension QuotedPrice {

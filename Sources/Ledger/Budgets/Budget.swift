@@ -109,12 +109,21 @@ public struct BudgetStatus: Sendable, Equatable {
     /// The highest charged + held reached in the period.
     public let peak: USD
 
-    /// Charged + held.
-    public var used: USD { USD(micros: charged.micros + held.micros) }
+    /// Charged + held (saturating: a sum past the largest amount reads as the largest).
+    public var used: USD { USD(micros: Self.saturatingSum(charged.micros, held.micros)) }
     /// What is left under the limit (negative when a soft budget was overrun).
-    public var remaining: USD { USD(micros: spec.limit.micros - used.micros) }
-    /// Whether this quote fits under the limit on top of what is used.
-    public func fits(_ quote: USD) -> Bool { used.micros + quote.micros <= spec.limit.micros }
+    public var remaining: USD { USD(micros: Self.saturatingSum(spec.limit.micros, -used.micros)) }
+    /// Whether this quote fits under the limit on top of what is used. A sum too large to
+    /// represent does not fit: the check fails closed instead of trapping.
+    public func fits(_ quote: USD) -> Bool {
+        let (total, overflow) = used.micros.addingReportingOverflow(quote.micros)
+        return !overflow && total <= spec.limit.micros
+    }
+
+    private static func saturatingSum(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? .max : .min) : sum
+    }
 
     /// `team video, month from 2026-11-01`.
     public var name: String {
