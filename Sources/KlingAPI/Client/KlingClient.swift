@@ -41,7 +41,13 @@ public struct KlingClient: Sendable {
                 message: "a \(job.provider.displayName) job cannot be sent with a \(provider.displayName) client")
         }
         let resolved = try job.validated()
-        let request = try wire.createRequest(for: job, resolved: resolved)
+        // Nothing has left yet: a request that cannot be built was certainly not created.
+        let request: WireRequest
+        do {
+            request = try wire.createRequest(for: job, resolved: resolved)
+        } catch {
+            throw ProviderFailure(provider: provider, category: .notCreated, message: "the request could not be built: \(error.localizedDescription)")
+        }
         // Without a callback URL, AceData answers only when the video is done.
         let timeout = provider == .acedata && job.callbackURL == nil ? policy.blockingCreateTimeout : policy.requestTimeout
         let wire = wire

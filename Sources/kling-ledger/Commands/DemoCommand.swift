@@ -33,7 +33,16 @@ struct DemoCommand: AsyncParsableCommand {
 
     private func execute() async throws {
         let sandbox = try await Sandbox.start(delay: .seconds(delay))
-        defer { Task { await sandbox.stop() } }
+        do {
+            try await run(with: sandbox)
+            await sandbox.stop()
+        } catch {
+            await sandbox.stop()
+            throw error
+        }
+    }
+
+    private func run(with sandbox: Sandbox) async throws {
         let ledgerPath = try global.ledgerPath ?? Self.temporaryLedger()
         let environment = sandbox.environment
         let policy = ClientPolicy(polling: Backoff(first: .milliseconds(500), multiplier: 1.5, maximum: .seconds(2)))
