@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "KlingAPI", targets: ["KlingAPI"]),
         .library(name: "Gate", targets: ["Gate"]),
+        .library(name: "Reports", targets: ["Reports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -54,6 +55,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The report definitions in the top-level `reports/` folder, bundled like the price tables.
+        .target(
+            name: "ReportDefinitions",
+            path: "reports",
+            resources: [.copy("monthly.sql"), .copy("items.sql"), .copy("budgets.sql"), .copy("focus.sql")]
+        ),
+        // Runs report definitions against the ledger and streams their rows out as CSV.
+        .target(name: "Reports", dependencies: ["Ledger", "ReportDefinitions"]),
         // The budget gate: quote → reserve → send → record → settle, and reconciliation.
         .target(name: "Gate", dependencies: ["KlingCore", "Pricing", "Ledger", "KlingAPI"]),
         // A loopback server speaking all four providers' protocols: the providers' test double.
@@ -74,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "kling-ledger",
             dependencies: [
-                "KlingCore", "Pricing", "Ledger", "KlingAPI", "KlingSandbox", "Gate",
+                "KlingCore", "Pricing", "Ledger", "KlingAPI", "KlingSandbox", "Gate", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -29,6 +29,7 @@ extension Gate {
             let (after, note) = await reconcile(record, ledger: ledger, pendingGrace: pendingGrace, now: now)
             changes.append(SyncChange(before: record, after: after, note: note))
         }
+        await deliverAlerts(ledger)
         return changes
     }
 

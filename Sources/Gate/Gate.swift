@@ -13,16 +13,23 @@ public struct Gate: Sendable {
     public let ledgerPath: String
     public let prices: PriceBook
     let clients: @Sendable (Provider) throws -> KlingClient
+    /// Delivers the alerts the gate's transactions raise; `nil` leaves them in the outbox.
+    let alerts: AlertCourier?
 
-    /// - Parameter clients: the client for each provider; by default from the environment
-    ///   (credentials and base URLs), over AsyncHTTPClient.
+    /// - Parameters:
+    ///   - clients: the client for each provider; by default from the environment
+    ///     (credentials and base URLs), over AsyncHTTPClient.
+    ///   - alerts: posts alerts to their webhook targets right after the money moved, and
+    ///     retries the ones due on every submit and sync.
     public init(
         ledgerPath: String, prices: PriceBook,
-        clients: @escaping @Sendable (Provider) throws -> KlingClient = { try KlingClient(account: .fromEnvironment($0)) }
+        clients: @escaping @Sendable (Provider) throws -> KlingClient = { try KlingClient(account: .fromEnvironment($0)) },
+        alerts: AlertCourier? = AlertCourier()
     ) {
         self.ledgerPath = ledgerPath
         self.prices = prices
         self.clients = clients
+        self.alerts = alerts
     }
 
     /// Opens the ledger for one unit of work. Each call has its own connection, so a gate can
@@ -44,6 +51,14 @@ public struct Gate: Sendable {
         progress: (@Sendable (SubmissionProgress) -> Void)? = nil
     ) async throws -> GateResult {
         let ledger = try ledger()
+        let result = try await submit(request, wait: wait, timeout: timeout, progress: progress, ledger: ledger)
+        await deliverAlerts(ledger)  // those the settlement raised, and earlier ones due again
+        return result
+    }
+
+    private func submit(
+        _ request: SubmissionRequest, wait: Bool, timeout: Duration?, progress: (@Sendable (SubmissionProgress) -> Void)?, ledger: Ledger
+    ) async throws -> GateResult {
         let id = Self.newSubmissionID()
         let key = request.idempotencyKey ?? id
         if let existing = try ledger.submission(idempotencyKey: key) {
@@ -53,7 +68,8 @@ public struct Gate: Sendable {
         if job.externalTaskID == nil, Self.acceptsExternalID(job.provider) { job.externalTaskID = id }
         var draft = NewSubmission(
             id: id, idempotencyKey: key, job: job.billable, aspectRatio: job.aspectRatio?.rawValue, team: request.team,
-            project: request.project, user: request.user, tags: request.tags, quote: nil, state: .rejected, externalTaskID: job.externalTaskID)
+            project: request.project, user: request.user, tags: request.tags, quote: nil, state: .rejected, externalTaskID: job.externalTaskID,
+            prompt: job.shots?.map(\.prompt).joined(separator: " | ") ?? job.prompt)
 
         // Validate and quote: a refusal here is recorded, costs nothing and sends nothing.
         let quote: Quote
@@ -81,6 +97,7 @@ public struct Gate: Sendable {
             warnings = overSoft.map { "over soft budget \($0.id), \($0.name): limit \($0.spec.limit.formatted), used \($0.used.formatted) before this job" }
         }
         progress?(.reserved(id: id, quote: quote.amount))
+        await deliverAlerts(ledger)  // the hold may have crossed a threshold: tell it before the long wait
 
         // Send, and record what came back.
         let sent = try await send(job, record: record, client: client, ledger: ledger)
@@ -134,6 +151,15 @@ public struct Gate: Sendable {
         let sent = try ledger.markSent(record.id, providerTaskID: snapshot.providerTaskID, state: SubmissionState(openTask: snapshot.state))
         guard snapshot.state.isFinished else { return sent }
         return try settle(sent, with: snapshot, ledger: ledger).0  // AceData's blocking create answers finished
+    }
+
+    // MARK: Alerts
+
+    /// Posts the alerts that are due. Never fails the gate's work: an alert that cannot be
+    /// delivered stays in the outbox for the next attempt.
+    func deliverAlerts(_ ledger: Ledger) async {
+        guard let alerts, (try? ledger.hasDueDeliveries()) == true else { return }
+        _ = try? await alerts.deliver(ledger: ledger)
     }
 
     // MARK: Settle

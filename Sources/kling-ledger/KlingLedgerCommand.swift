@@ -20,6 +20,7 @@ struct KlingLedgerCommand: AsyncParsableCommand {
             """,
         subcommands: [
             DemoCommand.self, SubmitCommand.self, StatusCommand.self, ListCommand.self, SyncCommand.self, ResolveCommand.self, BudgetCommand.self,
+            ReportCommand.self, AlertsCommand.self,
             QuoteCommand.self, CompareCommand.self, PricingCommand.self, SandboxCommand.self,
         ]
     )

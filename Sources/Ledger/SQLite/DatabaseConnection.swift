@@ -36,6 +36,7 @@ public final class DatabaseConnection {
         csqlite_disable_double_quoted_strings(handle)
         let milliseconds = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
         sqlite3_busy_timeout(handle, Int32(clamping: milliseconds))
+        MoneyFunctions.register(on: handle)
     }
 
     deinit {
@@ -94,6 +95,27 @@ public final class DatabaseConnection {
         let statement = try Statement(connection: handle, sql: sql)
         try statement.bind(values)
         return try statement.step() ? try map(statement.row) : nil
+    }
+
+    /// Runs one query that only reads, binding its named parameters (`:month`) from
+    /// `parameters`, and hands over the column names, then each row as it is stepped: however
+    /// many rows there are, only one is in memory at a time.
+    ///
+    /// - Throws: `LedgerError` if the SQL would write, uses a parameter not given, or fails;
+    ///   anything `columns` or `row` throws.
+    public func stream(
+        _ sql: String, parameters: [String: SQLValue], columns: ([String]) throws -> Void, row: (Row) throws -> Void
+    ) throws {
+        let statement = try Statement(connection: handle, sql: sql)
+        guard statement.isReadOnly else {
+            throw LedgerError.sqlite(code: SQLITE_READONLY, message: "a report may only read the ledger", sql: sql)
+        }
+        try statement.bind(named: parameters)
+        try columns(statement.columnNames)
+        try read { () throws(LedgerError) in () }  // fail early on a locked or unreadable file
+        while try statement.step() {
+            try row(statement.row)
+        }
     }
 
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so two

@@ -61,6 +61,39 @@ final class Statement {
         }
     }
 
+    /// Resets the statement and binds each named parameter it uses (`:name`, `@name` or
+    /// `$name`) from `values`, keyed without the prefix.
+    /// - Throws: if the statement uses a positional parameter or a name not in `values`.
+    func bind(named values: [String: SQLValue]) throws(LedgerError) {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        for index in 0..<sqlite3_bind_parameter_count(handle) {
+            guard let cName = sqlite3_bind_parameter_name(handle, index + 1) else {
+                throw .sqlite(code: SQLITE_RANGE, message: "use named parameters (:name), not ?", sql: sql)
+            }
+            let name = String(String(cString: cName).dropFirst())
+            guard let value = values[name] else {
+                let known = values.keys.sorted().map { ":" + $0 }.joined(separator: ", ")
+                throw .sqlite(code: SQLITE_RANGE, message: "unknown parameter :\(name); the parameters given are \(known)", sql: sql)
+            }
+            let code =
+                switch value {
+                case .integer(let integer): sqlite3_bind_int64(handle, index + 1, integer)
+                case .text(let text): sqlite3_bind_text(handle, index + 1, text, -1, csqlite_transient())
+                case .null: sqlite3_bind_null(handle, index + 1)
+                }
+            try check(code)
+        }
+    }
+
+    /// Whether the statement leaves the database unchanged.
+    var isReadOnly: Bool { sqlite3_stmt_readonly(handle) != 0 }
+
+    /// The names of the result columns.
+    var columnNames: [String] {
+        (0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) }
+    }
+
     /// Advances to the next row. - Returns: `false` when the statement is done.
     func step() throws(LedgerError) -> Bool {
         let code = sqlite3_step(handle)
@@ -113,6 +146,16 @@ public struct Row {
     /// The column as text (`NULL` reads as "").
     public func text(_ column: Int32) -> String {
         optionalText(column) ?? ""
+    }
+
+    /// The number of columns.
+    public var count: Int32 { sqlite3_column_count(handle) }
+
+    /// The column's text as UTF-8 bytes, without copying, or `nil` for `NULL`. The bytes are
+    /// valid only inside `body`.
+    public func withUTF8<Result>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>?) throws -> Result) rethrows -> Result {
+        guard let pointer = sqlite3_column_text(handle, column) else { return try body(nil) }
+        return try body(UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, column))))
     }
 
     /// The column as text, or `nil` for `NULL`.

@@ -1,6 +1,6 @@
 /// The ledger schema, in order. Append new migrations; never change a released one.
 enum Migrations {
-    static let all: [Migration] = [submissionsAndEntries, budgets]
+    static let all: [Migration] = [submissionsAndEntries, budgets, alerts]
 
     /// Every timestamp is UTC ISO 8601 with milliseconds, so text order is time order.
     private static func timestampCheck(_ column: String) -> String {
@@ -232,6 +232,82 @@ enum Migrations {
             CREATE TRIGGER budget_submissions_are_never_deleted BEFORE DELETE ON budget_submissions
             BEGIN
                 SELECT RAISE(ABORT, 'which budgets a submission counts against never changes');
+            END;
+            """)
+
+    static let alerts = Migration(
+        version: 3, name: "prompts, alerts and their delivery outbox",
+        sql: """
+            -- The prompt, so finance can tell line items apart. Part of the request: it never changes.
+            ALTER TABLE submissions ADD COLUMN prompt TEXT;
+            CREATE TRIGGER submissions_prompt_is_immutable BEFORE UPDATE OF prompt ON submissions
+            WHEN OLD.prompt IS NOT NEW.prompt
+            BEGIN
+                SELECT RAISE(ABORT, 'a submission''s request and quote never change once recorded');
+            END;
+
+            -- One row per (budget, period, kind, percent), inserted in the transaction that moved
+            -- the money across it: the unique key makes it exactly once, however many processes
+            -- submit at the same time. Amounts are a snapshot of the budget at that moment.
+            CREATE TABLE alerts (
+                id INTEGER PRIMARY KEY,
+                budget_id INTEGER NOT NULL REFERENCES budgets (id),
+                period_start TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('threshold', 'forecast')),
+                percent INTEGER NOT NULL CHECK (percent > 0),
+                limit_micros INTEGER NOT NULL,
+                charged_micros INTEGER NOT NULL,
+                held_micros INTEGER NOT NULL,
+                -- A forecast's projected date of reaching the limit.
+                projected_at TEXT CHECK ((kind = 'forecast') = (projected_at IS NOT NULL)),
+                -- The money movement that raised it.
+                entry_id INTEGER NOT NULL REFERENCES entries (id),
+                created_at TEXT NOT NULL \(timestampCheck("created_at")),
+                UNIQUE (budget_id, period_start, kind, percent)
+            ) STRICT;
+
+            CREATE TRIGGER alerts_are_never_changed BEFORE UPDATE ON alerts
+            BEGIN
+                SELECT RAISE(ABORT, 'an alert is a record of what happened and never changes');
+            END;
+            CREATE TRIGGER alerts_are_never_deleted BEFORE DELETE ON alerts
+            BEGIN
+                SELECT RAISE(ABORT, 'an alert is a record of what happened and is never deleted');
+            END;
+
+            -- Where alerts go. The URL is either stored, or read at delivery time from the named
+            -- environment variable, for webhook URLs that are themselves secrets.
+            CREATE TABLE alert_targets (
+                id INTEGER PRIMARY KEY,
+                url TEXT,
+                url_variable TEXT,
+                -- NULL: every budget's alerts; else only the budgets of this team.
+                team TEXT,
+                format TEXT NOT NULL CHECK (format IN ('slack', 'json')),
+                created_at TEXT NOT NULL \(timestampCheck("created_at")),
+                removed_at TEXT,
+                CHECK ((url IS NULL) <> (url_variable IS NULL))
+            ) STRICT;
+
+            -- The outbox: one row per alert and target, written with the alert. A delivery is
+            -- leased before it is attempted, so two processes never send it at once, and once
+            -- delivered it never changes again.
+            CREATE TABLE alert_deliveries (
+                alert_id INTEGER NOT NULL REFERENCES alerts (id),
+                target_id INTEGER NOT NULL REFERENCES alert_targets (id),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at TEXT NOT NULL,
+                leased_until TEXT,
+                last_error TEXT,
+                delivered_at TEXT,
+                PRIMARY KEY (alert_id, target_id)
+            ) STRICT;
+            CREATE INDEX alert_deliveries_due ON alert_deliveries (next_attempt_at) WHERE delivered_at IS NULL;
+
+            CREATE TRIGGER alert_deliveries_stay_delivered BEFORE UPDATE ON alert_deliveries
+            WHEN OLD.delivered_at IS NOT NULL
+            BEGIN
+                SELECT RAISE(ABORT, 'a delivered alert is never sent again');
             END;
             """)
 }

@@ -109,8 +109,10 @@ extension Ledger {
             let now = Timestamp.string(instant)
             switch outcome {
             case .succeeded(let cost, let deduction, let urls, let note):
-                try insertEntry(.charge, amount: cost, submission: id, note: note, at: now)
+                // Release before charging: a budget never counts the quote and the cost of one
+                // job at once, not even inside this transaction (its peak and alerts see each step).
                 try releaseHeld(id, note: "settled", at: now)
+                try insertEntry(.charge, amount: cost, submission: id, note: note, at: now)
                 try connection.run(
                     """
                     UPDATE submissions SET state = 'succeeded', final_unit_deduction = ?, actual_cost_micros = ?, video_urls = ?,
@@ -132,8 +134,8 @@ extension Ledger {
     public func resolveByHand(_ id: String, succeeded: Bool, cost: USD, note: String, at instant: Date = Date()) throws(LedgerError) -> SubmissionRecord {
         try transition(id, from: [.unknown], "resolve by hand") { () throws(LedgerError) in
             let now = Timestamp.string(instant)
-            if succeeded { try insertEntry(.adjust, amount: cost, submission: id, note: "resolved by hand: \(note)", at: now) }
             try releaseHeld(id, note: "resolved by hand: \(note)", at: now)
+            if succeeded { try insertEntry(.adjust, amount: cost, submission: id, note: "resolved by hand: \(note)", at: now) }
             try connection.run(
                 "UPDATE submissions SET state = ?, actual_cost_micros = ?, error_message = ?, updated_at = ? WHERE id = ?",
                 [.text(succeeded ? "succeeded" : "failed"), .integer(succeeded ? cost.micros : 0), .text("resolved by hand: \(note)"), .text(now), .text(id)])

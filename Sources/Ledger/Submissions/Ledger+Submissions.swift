@@ -27,8 +27,8 @@ extension Ledger {
             INSERT INTO submissions (
                 id, idempotency_key, provider, kind, model, mode, duration_seconds, sound, aspect_ratio,
                 team, project, user_name, tags, quote_micros, quote_units, unit_price_micros, unit_price_source,
-                price_table, price_version, price_rule, state, external_task_id, error_code, error_message, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                price_table, price_version, price_rule, state, external_task_id, error_code, error_message, prompt, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .text(submission.id), .text(submission.idempotencyKey), .text(job.provider.rawValue),
@@ -38,7 +38,7 @@ extension Ledger {
                 .integer(quote?.amount.micros), .text(quote?.units?.decimalString),
                 .integer(quote?.unitPrice?.micros), .text(quote?.unitPriceSource?.rawValue), .text(quote?.table), .text(quote?.version), .text(quote?.rule),
                 .text(submission.state.rawValue), .text(submission.externalTaskID), .text(errorCode), .text(errorMessage),
-                .text(now), .text(now),
+                .text(submission.prompt), .text(now), .text(now),
             ])
     }
 
@@ -77,12 +77,14 @@ extension Ledger {
         return state
     }
 
+    /// Appends one money movement, and the alerts it raises, inside the caller's transaction.
     func insertEntry(
         _ kind: EntryKind, amount: USD, submission: String, note: String?, at timestamp: String
     ) throws(LedgerError) {
         try connection.run(
             "INSERT INTO entries (submission_id, kind, amount_micros, note, created_at) VALUES (?, ?, ?, ?, ?)",
             [.text(submission), .text(kind.rawValue), .integer(amount.micros), .text(note), .text(timestamp)])
+        try raiseAlerts(afterEntry: connection.lastInsertRowID, submission: submission, at: timestamp)
     }
 
     /// Tags as a JSON object with sorted keys, so equal tags are equal text.

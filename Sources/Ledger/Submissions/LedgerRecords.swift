@@ -86,11 +86,13 @@ public struct NewSubmission: Sendable {
     public var quote: QuotedPrice?
     public var state: SubmissionState
     public var externalTaskID: String?
+    /// The job's prompt, kept so that line items can be told apart. Never a secret.
+    public var prompt: String?
 
     public init(
         id: String, idempotencyKey: String, job: BillableJob, aspectRatio: String? = nil, team: String? = nil,
         project: String? = nil, user: String? = nil, tags: [String: String] = [:], quote: QuotedPrice?,
-        state: SubmissionState, externalTaskID: String? = nil
+        state: SubmissionState, externalTaskID: String? = nil, prompt: String? = nil
     ) {
         self.id = id
         self.idempotencyKey = idempotencyKey
@@ -103,6 +105,7 @@ public struct NewSubmission: Sendable {
         self.quote = quote
         self.state = state
         self.externalTaskID = externalTaskID
+        self.prompt = prompt
     }
 }
 

@@ -4,6 +4,7 @@ import KlingAPI
 import KlingCore
 import Ledger
 import Pricing
+import Reports
 
 /// The exit codes of `kling-ledger`, as documented in `--help`.
 enum ExitStatus {
@@ -20,7 +21,7 @@ enum ExitStatus {
             case .noRule, .notOffered, .invalidUnitPrice, .noTable, .noVersion: invalidRequest
             default: failure
             }
-        case is CatalogError, is JobValidationError, is AccountError: invalidRequest
+        case is CatalogError, is JobValidationError, is AccountError, is ReportError, is AlertTargetError: invalidRequest
         case is ProviderFailure, is WaitTimedOut: providerUnavailable
         default: failure
         }

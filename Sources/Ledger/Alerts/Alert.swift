@@ -1,0 +1,181 @@
+import Foundation
+import KlingCore
+
+/// A budget crossing one of its thresholds, or projected to run out, in one period: raised at
+/// most once, in the transaction that moved the money.
+public struct Alert: Sendable, Equatable {
+    /// What raised an alert.
+    public enum Kind: String, Sendable {
+        /// Charged + held reached `percent` of the limit.
+        case threshold
+        /// The period's burn rate reaches the limit before the period ends, on `projectedAt`.
+        case forecast
+    }
+
+    public let id: Int64
+    public let kind: Kind
+    /// The threshold crossed (a forecast is about 100 %).
+    public let percent: Int
+    public let budgetID: Int64
+    public let scope: BudgetScope
+    public let period: BudgetPeriod
+    /// The period's first instant; `nil` for a `total` budget.
+    public let periodStart: Date?
+    /// The period's end (exclusive); `nil` for a `total` budget.
+    public let periodEnd: Date?
+    /// The budget at the moment the alert was raised.
+    public let limit: USD
+    public let charged: USD
+    public let held: USD
+    public let projectedAt: Date?
+    /// The money movement that raised it: which submission, what kind of entry, how much.
+    public let submissionID: String
+    public let entryKind: EntryKind
+    public let entryAmount: USD
+    public let createdAt: Date
+    /// The ledger's time zone, in which the period and dates are told.
+    public let timeZone: TimeZone
+
+    /// Charged + held when the alert was raised.
+    public var used: USD { USD(micros: charged.micros.addingReportingOverflow(held.micros).overflow ? .max : charged.micros + held.micros) }
+
+    /// Used as a whole percentage of the limit, rounded down.
+    public var percentUsed: Int64 {
+        guard limit.micros > 0 else { return 0 }
+        return Int64(clamping: Int128(used.micros) * 100 / Int128(limit.micros))
+    }
+
+    /// The period as a person names it: `2026-11`, `week of 2026-11-16`, `2026-11-21`, `all time`.
+    public var periodLabel: String {
+        guard let periodStart else { return "all time" }
+        let day = Self.day(periodStart, in: timeZone)
+        switch period {
+        case .month: return String(day.prefix(7))
+        case .week: return "week of \(day)"
+        case .day: return day
+        case .total: return "all time"
+        }
+    }
+
+    /// One readable line: who, how much, which period, and what triggered it.
+    public var message: String {
+        let cadence = ["month": "monthly", "week": "weekly", "day": "daily", "total": "total"][period.rawValue] ?? period.rawValue
+        let who = "Budget \(budgetID) (\(scope.description), \(cadence))"
+        let amounts = "\(used.formatted) used of \(limit.formatted) (\(percentUsed) %: charged \(charged.formatted), held \(held.formatted))"
+        let cause = "raised by a \(entryAmount.formatted) \(entryKind.rawValue) for submission \(submissionID)"
+        switch kind {
+        case .threshold:
+            return "\(who) crossed \(percent) % in \(periodLabel): \(amounts); \(cause)"
+        case .forecast:
+            let date = projectedAt.map { Self.day($0, in: timeZone) } ?? "?"
+            let ends = periodEnd.map { " (the period ends \(Self.day($0, in: timeZone)))" } ?? ""
+            return "\(who) is on course to reach its limit on \(date)\(ends) in \(periodLabel): \(amounts); \(cause)"
+        }
+    }
+
+    private static func day(_ date: Date, in zone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = zone
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
+}
+
+/// Where an alert target's webhook URL comes from.
+public enum WebhookAddress: Sendable, Equatable {
+    /// Stored in the ledger.
+    case url(String)
+    /// Read from this environment variable when delivering, for URLs that are secrets
+    /// themselves (a Slack incoming-webhook URL is one): they never land in the ledger.
+    case environment(String)
+
+    /// The URL to post to.
+    /// - Throws: if the variable is unset or the URL is not a plain http(s) address.
+    public func resolve(in environment: [String: String]) throws(AlertTargetError) -> URL {
+        switch self {
+        case .url(let text): return try Self.check(text)
+        case .environment(let name):
+            guard let text = environment[name], !text.isEmpty else { throw .variableUnset(name) }
+            return try Self.check(text)
+        }
+    }
+
+    /// Checks a URL can be a webhook: http or https, a host, no user or password in it.
+    /// The error never repeats the URL, which may be a secret.
+    @discardableResult
+    public static func check(_ text: String) throws(AlertTargetError) -> URL {
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty, let url = components.url
+        else { throw .notAWebhookURL }
+        guard components.user == nil, components.password == nil else { throw .credentialsInURL }
+        return url
+    }
+
+    /// How it is shown: the scheme and host only (`https://hooks.slack.com/…`), or `$NAME`. The
+    /// path of a webhook URL is often its secret.
+    public var redacted: String {
+        switch self {
+        case .environment(let name): return "$" + name
+        case .url(let text):
+            guard let components = URLComponents(string: text), let scheme = components.scheme, let host = components.host else { return "…" }
+            return "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "") + "/…"
+        }
+    }
+}
+
+/// How an alert is written for a target.
+public enum AlertFormat: String, Sendable, CaseIterable {
+    /// Slack-compatible: `{"text": "…"}`.
+    case slack
+    /// A JSON document with the budget, scope, period, threshold and amounts.
+    case json
+}
+
+/// A webhook that receives alerts: every budget's, or one team's.
+public struct AlertTarget: Sendable, Equatable {
+    public let id: Int64
+    public let address: WebhookAddress
+    /// `nil`: every budget's alerts; else the alerts of budgets scoped to this team.
+    public let team: String?
+    public let format: AlertFormat
+    public let createdAt: Date
+}
+
+/// Why an alert target cannot be used. Never repeats a URL.
+public enum AlertTargetError: Error, Sendable, Equatable {
+    case notAWebhookURL
+    case credentialsInURL
+    case variableUnset(String)
+    case noSuchTarget(Int64)
+}
+
+extension AlertTargetError: LocalizedError {
+    public var errorDescription: String? {
+        switch self {
+        case .notAWebhookURL: "the webhook is not an http(s) URL with a host; give one like https://hooks.example.com/kling"
+        case .credentialsInURL:
+            "the webhook URL carries a user or password, which would be stored in the ledger; put the whole URL in an environment variable and use --webhook-env NAME"
+        case .variableUnset(let name): "the environment variable \(name), which holds this target's webhook URL, is not set"
+        case .noSuchTarget(let id): "there is no alert target \(id); `kling-ledger alerts target list` shows them"
+        }
+    }
+}
+
+/// Where one alert stands with one target.
+public struct AlertDelivery: Sendable, Equatable {
+    public let alert: Alert
+    public let target: AlertTarget
+    /// Attempts made so far, this one included when claimed for sending.
+    public let attempts: Int
+    public let deliveredAt: Date?
+    public let nextAttemptAt: Date
+    /// Why the last attempt failed; never holds a URL.
+    public let lastError: String?
+
+    /// `delivered`, `retrying (attempt 3 failed: …)`, `waiting`.
+    public var state: String {
+        if deliveredAt != nil { return "delivered" }
+        if let lastError { return "retrying after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(lastError)" }
+        return "waiting"
+    }
+}

@@ -1,0 +1,43 @@
+import CSQLite
+import KlingCore
+
+/// SQL functions that turn the ledger's integers into exact decimal text, so that report
+/// definitions never format money themselves (and never through floating point):
+///
+/// - `usd(micros)` → `'1.47'`, `'0.098'`, `'-1.00'` (`USD.decimalString`); `NULL` stays `NULL`;
+/// - `unit_millionths(text)` → the exact count of millionths of a Kling unit in `'2.5'`, to sum;
+/// - `units(millionths)` → `'2.5'` again.
+enum MoneyFunctions {
+    static func register(on handle: OpaquePointer) {
+        let flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC
+        sqlite3_create_function_v2(handle, "usd", 1, flags, nil, usd, nil, nil, nil)
+        sqlite3_create_function_v2(handle, "units", 1, flags, nil, units, nil, nil, nil)
+        sqlite3_create_function_v2(handle, "unit_millionths", 1, flags, nil, unitMillionths, nil, nil, nil)
+    }
+
+    private static let usd: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { context, _, arguments in
+        guard let value = arguments?[0], sqlite3_value_type(value) != SQLITE_NULL else { return sqlite3_result_null(context) }
+        guard sqlite3_value_numeric_type(value) == SQLITE_INTEGER else {
+            return sqlite3_result_error(context, "usd() takes integer micro-dollars", -1)
+        }
+        sqlite3_result_text(context, USD(micros: sqlite3_value_int64(value)).decimalString, -1, csqlite_transient())
+    }
+
+    private static let units: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { context, _, arguments in
+        guard let value = arguments?[0], sqlite3_value_type(value) != SQLITE_NULL else { return sqlite3_result_null(context) }
+        guard sqlite3_value_numeric_type(value) == SQLITE_INTEGER else {
+            return sqlite3_result_error(context, "units() takes integer millionths of a unit", -1)
+        }
+        sqlite3_result_text(context, Units(millionths: sqlite3_value_int64(value)).decimalString, -1, csqlite_transient())
+    }
+
+    private static let unitMillionths: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { context, _, arguments in
+        guard let value = arguments?[0], sqlite3_value_type(value) != SQLITE_NULL, let text = sqlite3_value_text(value) else {
+            return sqlite3_result_null(context)
+        }
+        guard let parsed = Units(String(cString: text)) else {
+            return sqlite3_result_error(context, "unit_millionths() takes a decimal number of units such as '2.5'", -1)
+        }
+        sqlite3_result_int64(context, parsed.millionths)
+    }
+}

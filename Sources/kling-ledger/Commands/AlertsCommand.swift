@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import Gate
+import Ledger
+
+extension AlertFormat: ExpressibleByArgument {}
+
+/// `kling-ledger alerts list|deliver|test|target`.
+struct AlertsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alerts",
+        abstract: "See budget alerts, deliver them, and manage where they go.",
+        discussion: """
+            A budget alerts once per period when its usage (charged + held) first reaches each of \
+            its thresholds (--alert-at, default 50,80,100), and once when the period's burn rate \
+            projects it past its limit before the period ends. Alerts wait in the ledger's outbox \
+            until each target answers 2xx; submit and sync deliver them as they go, and \
+            `alerts deliver` retries the ones due.
+            """,
+        subcommands: [List.self, Deliver.self, Test.self, Target.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List alerts, newest first, with their delivery to each target.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "How many alerts to show.") var limit = 50
+
+        func run() throws {
+            try reportingFailures {
+                let ledger = try global.openLedger()
+                let alerts = try ledger.alerts(limit: limit)
+                guard !alerts.isEmpty else { return print("No alerts yet.") }
+                let deliveries = Dictionary(grouping: try ledger.deliveries(ofAlerts: alerts.map(\.id)), by: \.alert.id)
+                for alert in alerts {
+                    print("#\(alert.id) \(Timestamp.string(alert.createdAt))  \(alert.message)")
+                    for delivery in deliveries[alert.id] ?? [] {
+                        print("    → target \(delivery.target.id) (\(delivery.target.address.redacted)): \(delivery.state)")
+                    }
+                    if deliveries[alert.id] == nil { print("    → no target (add one with `kling-ledger alerts target add`)") }
+                }
+            }
+        }
+    }
+
+    struct Deliver: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Deliver the alerts that are due, retrying failed ones on their schedule.")
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Try every undelivered alert now, ignoring the retry schedule (a target just came back).") var retryNow = false
+
+        func run() async throws {
+            try await reportingFailures { try await execute() }
+        }
+
+        private func execute() async throws {
+            let ledger = try global.openLedger()
+            let attempts = try await AlertCourier().deliver(ledger: ledger, ignoringSchedule: retryNow)
+            guard !attempts.isEmpty else { return print("Nothing to deliver.") }
+            for attempt in attempts {
+                let target = "alert #\(attempt.delivery.alert.id) → target \(attempt.delivery.target.id) (\(attempt.delivery.target.address.redacted))"
+                if let failure = attempt.failure {
+                    print("\(target): not delivered (\(failure)); next attempt at \(attempt.retryAt.map(Timestamp.string) ?? "?")")
+                } else {
+                    print("\(target): delivered")
+                }
+            }
+            if attempts.contains(where: { $0.failure != nil }) { throw ExitCode(ExitStatus.providerUnavailable) }
+        }
+    }
+
+    struct Test: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Send a test message to a target.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The target's id (`alerts target list`).") var target: Int64
+
+        func run() async throws {
+            try await reportingFailures { try await execute() }
+        }
+
+        private func execute() async throws {
+            guard let found = try global.openLedger().alertTarget(id: target) else { throw AlertTargetError.noSuchTarget(target) }
+            do {
+                try await AlertCourier().sendTest(to: found)
+            } catch {
+                FileHandle.standardError.write(Data("Error: the test message to target \(target) was not accepted: \((error as? any LocalizedError)?.errorDescription ?? "failed")\n".utf8))
+                throw ExitCode(ExitStatus.providerUnavailable)
+            }
+            print("Test message accepted by target \(target) (\(found.address.redacted)).")
+        }
+    }
+
+    struct Target: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add, list and remove webhook targets.", subcommands: [Add.self, List.self, Remove.self])
+
+        struct Add: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Send alerts to a webhook.",
+                discussion: """
+                    A Slack incoming-webhook URL is itself a secret: keep it in an environment variable \
+                    and give --webhook-env NAME, so it never lands in the ledger.
+                    Example: kling-ledger alerts target add --webhook-env VIDEO_SLACK_URL --team video --format slack
+                    """)
+            @OptionGroup var global: GlobalOptions
+            @Option(help: ArgumentHelp("The webhook URL (stored in the ledger).", valueName: "url")) var webhook: String?
+            @Option(help: ArgumentHelp("The environment variable holding the webhook URL, read when delivering.", valueName: "name")) var webhookEnv: String?
+            @Option(help: "Only alerts of this team's budgets.") var team: String?
+            @Flag(help: "Alerts of every budget (the default).") var all = false
+            @Option(help: "slack ({\"text\": …}) or json (budget, scope, period, threshold, amounts).") var format: AlertFormat = .slack
+
+            func validate() throws {
+                guard (webhook == nil) != (webhookEnv == nil) else { throw ValidationError("give either --webhook URL or --webhook-env NAME") }
+                guard !(team != nil && all) else { throw ValidationError("give --team T or --all, not both") }
+                if let webhook { try WebhookAddress.check(webhook) }
+            }
+
+            func run() throws {
+                try reportingFailures {
+                    let address: WebhookAddress = webhook.map(WebhookAddress.url) ?? .environment(webhookEnv ?? "")
+                    let target = try global.openLedger().addAlertTarget(address, team: team, format: format)
+                    print("Added alert target \(target.id): \(target.address.redacted), \(target.team.map { "team \($0)" } ?? "every budget"), \(target.format.rawValue) format.")
+                    print("Check it with: kling-ledger alerts test --target \(target.id)")
+                }
+            }
+        }
+
+        struct List: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List the webhook targets.")
+            @OptionGroup var global: GlobalOptions
+
+            func run() throws {
+                try reportingFailures {
+                    let targets = try global.openLedger().alertTargets()
+                    guard !targets.isEmpty else { return print("No alert targets; add one with `kling-ledger alerts target add --webhook URL`.") }
+                    for target in targets {
+                        print("\(target.id)  \(target.address.redacted)  \(target.team.map { "team \($0)" } ?? "every budget")  \(target.format.rawValue)")
+                    }
+                }
+            }
+        }
+
+        struct Remove: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Stop sending alerts to a target.")
+            @OptionGroup var global: GlobalOptions
+            @Argument(help: "The target's id.") var id: Int64
+
+            func run() throws {
+                try reportingFailures {
+                    let target = try global.openLedger().removeAlertTarget(id: id)
+                    print("Removed alert target \(target.id) (\(target.address.redacted)).")
+                }
+            }
+        }
+    }
+}
