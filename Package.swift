@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Tests only: a CSV parser that is not our writer's inverse.
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         // The system SQLite, linked directly: no wrapper package between the ledger and libsqlite3.
@@ -112,6 +114,7 @@ let package = Package(
             name: "GateTests",
             dependencies: ["Gate", "Ledger", "KlingAPI", "KlingCore", "KlingSandbox", "Pricing", "CSQLite"]
         ),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Ledger", "KlingCore", .product(name: "SwiftCSV", package: "SwiftCSV")]),
         .testTarget(name: "KlingLedgerCLITests", dependencies: ["kling-ledger", "KlingSandbox", "KlingCore", "Ledger"]),
     ]
 )

@@ -18,10 +18,15 @@ public final class Sandbox: Sendable {
     public let delay: Duration
     private let book: SandboxBook
     private let callbacks: CallbackPoster
+    let inbox: WebhookInbox
     private let server: Task<Void, any Error>
     private let services: ServiceGroup
 
-    private init(port: Int, credentials: SandboxCredentials, delay: Duration, book: SandboxBook, callbacks: CallbackPoster, server: Task<Void, any Error>, services: ServiceGroup) {
+    private init(
+        port: Int, credentials: SandboxCredentials, delay: Duration, book: SandboxBook, callbacks: CallbackPoster, inbox: WebhookInbox,
+        server: Task<Void, any Error>, services: ServiceGroup
+    ) {
+        self.inbox = inbox
         self.port = port
         self.credentials = credentials
         self.delay = delay
@@ -54,6 +59,8 @@ public final class Sandbox: Sendable {
         ).register(on: router)
         PixazoRoutes(book: book, subscriptionKey: credentials.pixazoSubscriptionKey).register(on: router)
         AceDataRoutes(book: book, token: credentials.aceDataToken, callbacks: callbacks).register(on: router)
+        let inbox = WebhookInbox()
+        inbox.register(on: router)
 
         let (started, continuation) = AsyncStream.makeStream(of: Result<Int, any Error>.self)
         let app = Application(
@@ -72,7 +79,7 @@ public final class Sandbox: Sendable {
         for await outcome in started {
             switch outcome {
             case .success(let bound):
-                return Sandbox(port: bound, credentials: credentials, delay: delay, book: book, callbacks: callbacks, server: server, services: services)
+                return Sandbox(port: bound, credentials: credentials, delay: delay, book: book, callbacks: callbacks, inbox: inbox, server: server, services: services)
             case .failure(let error):
                 let reason = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(error)"
                 throw SandboxError.cannotListen(port: port, reason: reason)
