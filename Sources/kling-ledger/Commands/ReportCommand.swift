@@ -30,8 +30,12 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A folder of one's own *.sql report definitions.", valueName: "dir")) var reports: String?
 
     func validate() throws {
-        if let month { _ = try ReportMonth(month) }
-        if let by { _ = try Grouping(parsing: by) }
+        do {
+            if let month { _ = try ReportMonth(month) }
+            if let by { _ = try Grouping(parsing: by) }
+        } catch {
+            throw ValidationError(error.errorDescription ?? "\(error)")
+        }
         if name == nil, month != nil || by != nil || output != nil {
             throw ValidationError("--month, --by and --output need a report name; `kling-ledger report` lists them")
         }
