@@ -14,7 +14,7 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
             Starts the provider sandbox on 127.0.0.1, uses a fresh ledger in a temporary folder \
             (or --ledger), sets demo budgets, submits jobs to all four providers, waits for them, \
-            settles them and prints the budgets and a summary. No real provider is called and no \
+            settles them and prints the budgets, the alerts they raised and a summary. No real provider is called and no \
             credential is needed.
             """)
 
@@ -62,6 +62,9 @@ struct DemoCommand: AsyncParsableCommand {
             print("  budget \(status.id): \(status.name), \(spec.enforcement.rawValue), limit \(spec.limit.formatted)")
         }
 
+        try ledger.addAlertTarget(.url(sandbox.webhookURL("demo")), team: nil, format: .slack)
+        print("  alerts go to a webhook in the sandbox (Slack format)")
+
         print("\nSubmitting:")
         for demo in Self.jobs {
             if demo.blocked { sandbox.inject(.failTask(message: "1301: blocked by the content safety check"), provider: demo.job.provider) }
@@ -96,7 +99,13 @@ struct DemoCommand: AsyncParsableCommand {
         let byState = Dictionary(grouping: all, by: \.state).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()
         print("\nSummary: \(all.count) submissions (\(byState.joined(separator: ", "))); charged \(USD(micros: charged).formatted), still held \(USD(micros: held).formatted).")
         print("The sandbox created \(sandbox.tasks.count) tasks; refused and invalid jobs sent nothing.")
-        print("Inspect: kling-ledger list --ledger \(ledgerPath)   (or budget list, status ID)")
+
+        let alerts = try ledger.alerts().reversed()
+        print("\nAlerts (\(sandbox.webhooks.count) of \(alerts.count) delivered to the sandbox's webhook):")
+        for alert in alerts { print("  \(alert.message)") }
+
+        print("\nInspect: kling-ledger list --ledger \(ledgerPath)   (or budget list, status ID, alerts list)")
+        print("Report:  kling-ledger report monthly --ledger \(ledgerPath)   (or items, budgets, focus; `report` lists them)")
     }
 
     struct DemoJob {
