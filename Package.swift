@@ -38,6 +38,7 @@ let package = Package(
         // wherever it is run from.
         .target(
             name: "PricingTables",
+            dependencies: ["KlingCore"],
             path: "pricing",
             resources: [.copy("kling.json"), .copy("pixazo.json"), .copy("acedata.json"), .copy("kkiai.json")]
         ),
@@ -60,6 +61,7 @@ let package = Package(
         // The report definitions in the top-level `reports/` folder, bundled like the price tables.
         .target(
             name: "ReportDefinitions",
+            dependencies: ["KlingCore"],
             path: "reports",
             resources: [.copy("monthly.sql"), .copy("items.sql"), .copy("budgets.sql"), .copy("focus.sql")]
         ),
