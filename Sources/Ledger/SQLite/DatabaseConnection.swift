@@ -112,7 +112,7 @@ public final class DatabaseConnection {
         }
         try statement.bind(named: parameters)
         try columns(statement.columnNames)
-        try read { () throws(LedgerError) in () }  // fail early on a locked or unreadable file
+        // One statement outside a transaction reads one snapshot (WAL): writers go on meanwhile.
         while try statement.step() {
             try row(statement.row)
         }
