@@ -5,31 +5,33 @@ import Ledger
 import Testing
 
 /// Alerts as users get them: separate `kling-ledger` processes crossing thresholds at once.
-@Suite("Alerts across processes", .serialized)
-struct AlertProcessTests {
+/// Part of the gate's serialized process suite, so two crowds of processes never compete.
+extension GateProcessTests {
     @Test("eight processes crossing 80 % at once: one 80 % alert, and a webhook down at first receives each alert exactly once")
     func concurrentCrossing() async throws {
         let sandbox = try await Sandbox.start(delay: .seconds(30), credentials: .random())
         defer { Task { await sandbox.stop() } }
-        let ledger = GateProcessTests.ledgerPath()
-        let environment = GateProcessTests.environment(sandbox, ledger: ledger)
-        #expect(try runCLI(["budget", "set", "--team", "video", "--limit", "1.00"], environment: environment).status == 0)
-        let added = try runCLI(["alerts", "target", "add", "--webhook", sandbox.webhookURL("video"), "--team", "video", "--format", "json"], environment: environment)
+        let ledger = Self.ledgerPath()
+        let environment = Self.environment(sandbox, ledger: ledger)
+        #expect(try await offThePool { try runCLI(["budget", "set", "--team", "video", "--limit", "1.00"], environment: environment) }.status == 0)
+        let added = try await offThePool { try runCLI(["alerts", "target", "add", "--webhook", sandbox.webhookURL("video"), "--team", "video", "--format", "json"], environment: environment) }
         #expect(added.status == 0, "\(added.stderr)")
         #expect(added.stdout.contains("http://127.0.0.1:\(sandbox.port)/…") && !added.stdout.contains("/webhooks/"), "the URL's path is not shown")
         sandbox.takeWebhooksDown(forNext: 2)
 
-        DispatchQueue.concurrentPerform(iterations: 8) { index in
-            _ = try? runCLI(["submit", "--prompt", "job \(index)", "--model", "kling-v1", "--mode", "std", "--team", "video"], environment: environment)
+        try await offThePool {
+            DispatchQueue.concurrentPerform(iterations: 8) { index in
+                _ = try? runCLI(["submit", "--prompt", "job \(index)", "--model", "kling-v1", "--mode", "std", "--team", "video"], environment: environment)
+            }
         }
         let store = try Ledger(path: ledger)
         let alerts = try store.alerts()
         #expect(alerts.filter { $0.kind == .threshold && $0.percent == 80 }.count == 1)
         #expect(alerts.filter { $0.kind == .threshold }.map(\.percent).sorted() == [50, 80])
 
-        let deliver = try runCLI(["alerts", "deliver", "--retry-now"], environment: environment)
+        let deliver = try await offThePool { try runCLI(["alerts", "deliver", "--retry-now"], environment: environment) }
         #expect(deliver.status == 0, "\(deliver.stdout)\(deliver.stderr)")
-        let list = try runCLI(["alerts", "list"], environment: environment)
+        let list = try await offThePool { try runCLI(["alerts", "list"], environment: environment) }
         #expect(list.stdout.contains("crossed 80 %"))
         #expect(list.stdout.components(separatedBy: ": delivered").count - 1 == alerts.count, "\(list.stdout)")
 
@@ -43,15 +45,15 @@ struct AlertProcessTests {
     func testMessage() async throws {
         let sandbox = try await Sandbox.start(credentials: .random())
         defer { Task { await sandbox.stop() } }
-        let environment = GateProcessTests.environment(sandbox, ledger: GateProcessTests.ledgerPath()).merging(["HOOK": sandbox.webhookURL("secret-path")]) { $1 }
-        #expect(try runCLI(["alerts", "target", "add", "--webhook-env", "HOOK"], environment: environment).status == 0)
-        let ok = try runCLI(["alerts", "test", "--target", "1"], environment: environment)
+        let environment = Self.environment(sandbox, ledger: Self.ledgerPath()).merging(["HOOK": sandbox.webhookURL("secret-path")]) { $1 }
+        #expect(try await offThePool { try runCLI(["alerts", "target", "add", "--webhook-env", "HOOK"], environment: environment) }.status == 0)
+        let ok = try await offThePool { try runCLI(["alerts", "test", "--target", "1"], environment: environment) }
         #expect(ok.status == 0 && ok.stdout.contains("accepted by target 1 ($HOOK)"), "\(ok.stdout)\(ok.stderr)")
         #expect(sandbox.webhooks.first?.name == "secret-path")
         sandbox.takeWebhooksDown(forNext: 1)
-        let down = try runCLI(["alerts", "test", "--target", "1"], environment: environment)
+        let down = try await offThePool { try runCLI(["alerts", "test", "--target", "1"], environment: environment) }
         #expect(down.status == 69 && down.stderr.contains("HTTP 503") && !down.stderr.contains("secret-path"), "\(down.stderr)")
-        let missing = try runCLI(["alerts", "test", "--target", "7"], environment: environment)
+        let missing = try await offThePool { try runCLI(["alerts", "test", "--target", "7"], environment: environment) }
         #expect(missing.status == 64 && missing.stderr.contains("there is no alert target 7"))
     }
 }

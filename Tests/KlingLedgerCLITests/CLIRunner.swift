@@ -98,3 +98,12 @@ func withFolder<T>(_ files: [String: String], _ body: (URL) throws -> T) throws 
     }
     return try body(folder)
 }
+
+/// Runs blocking work (waiting for child processes) on a thread of its own, off Swift
+/// concurrency's cooperative pool: the in-process sandbox answers on that pool, and a test
+/// that blocked its threads would starve the very server its child processes are talking to.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}

@@ -25,10 +25,12 @@ struct GateProcessTests {
         #expect(set.status == 0, "\(set.stderr)")
 
         let results = Results()
-        DispatchQueue.concurrentPerform(iterations: 8) { index in
-            let result = try? runCLI(
-                ["submit", "--prompt", "job \(index)", "--model", "kling-v1", "--mode", "std", "--team", "video", "--json"], environment: environment)
-            results.append(result)
+        try await offThePool {
+            DispatchQueue.concurrentPerform(iterations: 8) { index in
+                let result = try? runCLI(
+                    ["submit", "--prompt", "job \(index)", "--model", "kling-v1", "--mode", "std", "--team", "video", "--json"], environment: environment)
+                results.append(result)
+            }
         }
         let statuses = results.all.map { $0?.status ?? -1 }
         #expect(statuses.filter { $0 == 0 }.count == 3, "\(statuses) \(results.all.map { $0?.stderr ?? "" })")
