@@ -8,13 +8,8 @@
 -- negotiated discount: BilledCost, EffectiveCost, ContractedCost and ListCost are all the
 -- charged amount. ProviderName, PublisherName and InvoiceIssuerName repeat Provider, Publisher
 -- and InvoiceIssuer under the names later FOCUS versions use.
-WITH money AS (
-    SELECT submission_id,
-        coalesce(sum(CASE WHEN kind IN ('charge', 'adjust') THEN amount_micros ELSE 0 END), 0) AS charged
-    FROM entries GROUP BY submission_id
-),
-rows AS (
-    SELECT s.*, m.charged,
+WITH rows AS (
+    SELECT s.*, m.charged_micros AS charged,
         CASE s.provider WHEN 'kling' THEN 'Kling AI' WHEN 'pixazo' THEN 'Pixazo' WHEN 'acedata' THEN 'AceData Cloud'
             WHEN 'kkiai' THEN 'KKIAI' END AS gateway,
         strftime('%Y-%m-%dT%H:00:00Z', s.created_at) AS hour_start,
@@ -23,8 +18,8 @@ rows AS (
         CASE WHEN s.final_unit_deduction IS NULL THEN NULL
             WHEN instr(s.final_unit_deduction, '.') = 0 THEN s.final_unit_deduction || '.0'
             ELSE s.final_unit_deduction END AS deducted_units
-    FROM submissions s JOIN money m ON m.submission_id = s.id
-    WHERE s.created_at >= :period_start AND s.created_at < :period_end AND m.charged <> 0
+    FROM submissions s JOIN submission_balances m ON m.submission_id = s.id
+    WHERE s.created_at >= :period_start AND s.created_at < :period_end AND m.charged_micros <> 0
 )
 SELECT
     usd(charged) AS BilledCost,

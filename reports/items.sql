@@ -2,12 +2,6 @@
 --
 -- Parameters: :period_start and :period_end bound the month in the ledger's time zone (as UTC
 -- timestamps). Refusals are listed too (no money). Credentials are never in the ledger.
-WITH money AS (
-    SELECT submission_id,
-        coalesce(sum(CASE kind WHEN 'hold' THEN amount_micros WHEN 'release' THEN -amount_micros ELSE 0 END), 0) AS held,
-        coalesce(sum(CASE WHEN kind IN ('charge', 'adjust') THEN amount_micros ELSE 0 END), 0) AS charged
-    FROM entries GROUP BY submission_id
-)
 SELECT
     s.id, s.created_at, s.updated_at, s.state,
     s.team, s.project, s.user_name AS user, s.tags,
@@ -16,9 +10,9 @@ SELECT
     s.price_table, s.price_version, s.price_rule,
     s.provider_task_id, s.external_task_id, s.final_unit_deduction,
     usd(s.actual_cost_micros) AS cost_usd,
-    usd(coalesce(m.charged, 0)) AS charged_usd,
-    usd(coalesce(m.held, 0)) AS held_usd,
+    usd(coalesce(m.charged_micros, 0)) AS charged_usd,
+    usd(coalesce(m.held_micros, 0)) AS held_usd,
     s.error_code, s.error_message, s.idempotency_key
-FROM submissions s LEFT JOIN money m ON m.submission_id = s.id
+FROM submissions s LEFT JOIN submission_balances m ON m.submission_id = s.id
 WHERE s.created_at >= :period_start AND s.created_at < :period_end
 ORDER BY s.created_at, s.id

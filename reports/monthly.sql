@@ -6,12 +6,6 @@
 -- timestamps); :by_<dimension> is 1 for each dimension chosen with --by, and :tag_key names the
 -- tag of --by tag:KEY. Columns of dimensions not chosen are left out of the CSV.
 -- A submission belongs to the month its hold was placed in, and so does its later charge.
-WITH money AS (
-    SELECT submission_id,
-        coalesce(sum(CASE kind WHEN 'hold' THEN amount_micros WHEN 'release' THEN -amount_micros ELSE 0 END), 0) AS held,
-        coalesce(sum(CASE WHEN kind IN ('charge', 'adjust') THEN amount_micros ELSE 0 END), 0) AS charged
-    FROM entries GROUP BY submission_id
-)
 SELECT
     CASE WHEN :by_team THEN s.team END AS team,
     CASE WHEN :by_project THEN s.project END AS project,
@@ -24,11 +18,11 @@ SELECT
     count(*) FILTER (WHERE s.state = 'succeeded') AS videos,
     coalesce(sum(s.duration_seconds) FILTER (WHERE s.state = 'succeeded'), 0) AS seconds,
     units(sum(unit_millionths(s.final_unit_deduction))) AS units,
-    usd(coalesce(sum(m.charged), 0)) AS charged_usd,
-    usd(coalesce(sum(m.held), 0)) AS held_usd,
+    usd(coalesce(sum(m.charged_micros), 0)) AS charged_usd,
+    usd(coalesce(sum(m.held_micros), 0)) AS held_usd,
     count(*) FILTER (WHERE s.state IN ('failed', 'send_failed')) AS failed,
     count(*) FILTER (WHERE s.state IN ('pending', 'submitted', 'processing', 'unknown')) AS open
-FROM submissions s LEFT JOIN money m ON m.submission_id = s.id
+FROM submissions s LEFT JOIN submission_balances m ON m.submission_id = s.id
 WHERE s.created_at >= :period_start AND s.created_at < :period_end AND s.state <> 'rejected'
 GROUP BY 1, 2, 3, 4, 5, 6, 7
 ORDER BY 1, 2, 3, 4, 5, 6, 7

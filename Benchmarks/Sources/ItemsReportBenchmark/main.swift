@@ -35,15 +35,11 @@ print(String(format: "  generated in %.1f s (%d MB)", Date().timeIntervalSince(g
 let ours = try measure(CommandLine.arguments[0], ["report", path, folder.appendingPathComponent("items.csv").path])
 // The same rows, joins and order, with money left as integers (sqlite3 has no usd()).
 let sameRows = """
-    WITH money AS (SELECT submission_id,
-        coalesce(sum(CASE kind WHEN 'hold' THEN amount_micros WHEN 'release' THEN -amount_micros ELSE 0 END), 0) AS held,
-        coalesce(sum(CASE WHEN kind IN ('charge', 'adjust') THEN amount_micros ELSE 0 END), 0) AS charged
-        FROM entries GROUP BY submission_id)
     SELECT s.id, s.created_at, s.updated_at, s.state, s.team, s.project, s.user_name, s.tags, s.provider, s.kind, s.model, s.mode,
         s.duration_seconds, s.sound, s.aspect_ratio, s.prompt, s.quote_micros, s.quote_units, s.unit_price_micros, s.unit_price_source,
         s.price_table, s.price_version, s.price_rule, s.provider_task_id, s.external_task_id, s.final_unit_deduction,
-        s.actual_cost_micros, coalesce(m.charged, 0), coalesce(m.held, 0), s.error_code, s.error_message, s.idempotency_key
-    FROM submissions s LEFT JOIN money m ON m.submission_id = s.id
+        s.actual_cost_micros, coalesce(m.charged_micros, 0), coalesce(m.held_micros, 0), s.error_code, s.error_message, s.idempotency_key
+    FROM submissions s LEFT JOIN submission_balances m ON m.submission_id = s.id
     WHERE s.created_at >= '2026-11-01T00:00:00.000Z' AND s.created_at < '2026-12-01T00:00:00.000Z'
     ORDER BY s.created_at, s.id
     """

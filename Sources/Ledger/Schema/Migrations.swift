@@ -1,6 +1,6 @@
 /// The ledger schema, in order. Append new migrations; never change a released one.
 enum Migrations {
-    static let all: [Migration] = [submissionsAndEntries, budgets, alerts]
+    static let all: [Migration] = [submissionsAndEntries, budgets, alerts, balances]
 
     /// Every timestamp is UTC ISO 8601 with milliseconds, so text order is time order.
     private static func timestampCheck(_ column: String) -> String {
@@ -309,5 +309,15 @@ enum Migrations {
             BEGIN
                 SELECT RAISE(ABORT, 'a delivered alert is never sent again');
             END;
+            """)
+
+    /// Built from `Ledger.heldSum` and `Ledger.chargedSum`, so report definitions read a
+    /// submission's money from the same definition as every balance in the code.
+    static let balances = Migration(
+        version: 4, name: "each submission's held and charged money, as a view for reports",
+        sql: """
+            CREATE VIEW submission_balances AS
+            SELECT submission_id, \(Ledger.heldSum("entries")) AS held_micros, \(Ledger.chargedSum("entries")) AS charged_micros
+            FROM entries GROUP BY submission_id;
             """)
 }
