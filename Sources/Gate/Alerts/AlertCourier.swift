@@ -73,7 +73,7 @@ public struct AlertCourier: Sendable {
 
     /// 30 s after the first failed attempt, doubling up to an hour.
     static func retryDelay(afterAttempt attempt: Int) -> TimeInterval {
-        min(30 * pow(2, Double(max(0, min(attempt - 1, 12)))), 3600)
+        TimeInterval(min(30 << max(0, min(attempt - 1, 7)), 3600))
     }
 
     private func post(_ body: Data, to target: AlertTarget, key: String) async throws {
@@ -153,9 +153,7 @@ struct AlertDocument: Encodable {
         thresholdPercent = alert.percent
         message = alert.message
         budgetID = alert.budgetID
-        let scopeParts = alert.scope.description.split(separator: " ", maxSplits: 1).map(String.init)
-        scope = scopeParts.first ?? "all"
-        scopeValue = scopeParts.count > 1 ? scopeParts[1] : nil
+        (scope, scopeValue) = alert.scope.stored
         period = alert.period.rawValue
         periodLabel = alert.periodLabel
         periodStart = alert.periodStart.map(Timestamp.string)

@@ -37,7 +37,7 @@ public struct Alert: Sendable, Equatable {
     public let timeZone: TimeZone
 
     /// Charged + held when the alert was raised.
-    public var used: USD { USD(micros: charged.micros.addingReportingOverflow(held.micros).overflow ? .max : charged.micros + held.micros) }
+    public var used: USD { USD(micros: BudgetStatus.saturatingSum(charged.micros, held.micros)) }
 
     /// Used as a whole percentage of the limit, rounded down.
     public var percentUsed: Int64 {

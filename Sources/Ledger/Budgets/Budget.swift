@@ -9,8 +9,8 @@ public enum BudgetScope: Hashable, Sendable {
     case user(String)
     case provider(Provider)
 
-    /// The stored scope name and value.
-    var stored: (name: String, value: String?) {
+    /// The scope's kind (`all`, `team`, `project`, `user`, `provider`) and its value, as stored.
+    public var stored: (name: String, value: String?) {
         switch self {
         case .all: ("all", nil)
         case .team(let team): ("team", team)
@@ -120,7 +120,8 @@ public struct BudgetStatus: Sendable, Equatable {
         return !overflow && total <= spec.limit.micros
     }
 
-    private static func saturatingSum(_ a: Int64, _ b: Int64) -> Int64 {
+    /// `a + b`, or the nearest representable amount when the sum overflows.
+    static func saturatingSum(_ a: Int64, _ b: Int64) -> Int64 {
         let (sum, overflow) = a.addingReportingOverflow(b)
         return overflow ? (b > 0 ? .max : .min) : sum
     }
