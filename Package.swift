@@ -68,7 +68,9 @@ let package = Package(
         // Runs report definitions against the ledger and streams their rows out as CSV.
         .target(name: "Reports", dependencies: ["Ledger", "ReportDefinitions"]),
         // The budget gate: quote → reserve → send → record → settle, and reconciliation.
-        .target(name: "Gate", dependencies: ["KlingCore", "Pricing", "Ledger", "KlingAPI"]),
+        .target(
+            name: "Gate",
+            dependencies: ["KlingCore", "Pricing", "Ledger", "KlingAPI", .product(name: "Crypto", package: "swift-crypto")]),
         // A loopback server speaking all four providers' protocols: the providers' test double.
         .target(
             name: "KlingSandbox",

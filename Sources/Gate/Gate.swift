@@ -15,6 +15,15 @@ public struct Gate: Sendable {
     let clients: @Sendable (Provider) throws -> KlingClient
     /// Delivers the alerts the gate's transactions raise; `nil` leaves them in the outbox.
     let alerts: AlertCourier?
+    /// Where AceData posts results: with a callback URL it answers a create at once instead of
+    /// when the video is done. The gate polls the task either way.
+    let aceDataCallbackURL: String
+
+    /// `ACEDATA_CALLBACK_URL`, else an address that resolves nowhere (`.invalid` is reserved
+    /// for that, RFC 2606): AceData's callback is only a hint the gate does not need.
+    public static func aceDataCallbackURL(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        environment["ACEDATA_CALLBACK_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://callback.kling-ledger.invalid/acedata"
+    }
 
     /// - Parameters:
     ///   - clients: the client for each provider; by default from the environment
@@ -24,17 +33,18 @@ public struct Gate: Sendable {
     public init(
         ledgerPath: String, prices: PriceBook,
         clients: @escaping @Sendable (Provider) throws -> KlingClient = { try KlingClient(account: .fromEnvironment($0)) },
-        alerts: AlertCourier? = AlertCourier()
+        alerts: AlertCourier? = AlertCourier(), aceDataCallbackURL: String = Gate.aceDataCallbackURL()
     ) {
         self.ledgerPath = ledgerPath
         self.prices = prices
         self.clients = clients
         self.alerts = alerts
+        self.aceDataCallbackURL = aceDataCallbackURL
     }
 
     /// Opens the ledger for one unit of work. Each call has its own connection, so a gate can
     /// be shared by concurrent tasks.
-    func ledger() throws -> Ledger { try Ledger(path: ledgerPath) }
+    func ledger(_ access: Ledger.Access = .create) throws -> Ledger { try Ledger(path: ledgerPath, access: access) }
 
     // MARK: Submit
 
@@ -43,9 +53,12 @@ public struct Gate: Sendable {
     /// - Parameters:
     ///   - wait: poll the task until it ends and settle it.
     ///   - timeout: how long to wait; the task goes on (and `sync` settles it) if it passes.
-    /// - Returns: the submission as recorded, and what the gate decided.
-    /// - Throws: only when the ledger cannot be used or a credential is missing: in both
-    ///   cases nothing was held or sent.
+    /// - Returns: the submission as recorded, and what the gate decided. When the calling task
+    ///   is cancelled (Ctrl-C), the result says where the submission was left (`interrupted`).
+    /// - Throws: before anything is recorded, held or sent: an invalid or unpriceable job
+    ///   (`JobValidationError`, `PricingError`, `CatalogError`), a reused idempotency key or an
+    ///   extension that cannot be priced (`GateError`), a missing credential (`AccountError`),
+    ///   an unusable ledger (`LedgerError`), or cancellation before the hold.
     public func submit(
         _ request: SubmissionRequest, wait: Bool = false, timeout: Duration? = nil,
         progress: (@Sendable (SubmissionProgress) -> Void)? = nil
@@ -59,98 +72,120 @@ public struct Gate: Sendable {
     private func submit(
         _ request: SubmissionRequest, wait: Bool, timeout: Duration?, progress: (@Sendable (SubmissionProgress) -> Void)?, ledger: Ledger
     ) async throws -> GateResult {
+        // Validate and quote: a refusal here writes nothing, holds nothing and sends nothing.
+        let (job, parentID) = try resolveExtension(request, ledger: ledger)
+        let billable = try job.validated()
+        let quote = try prices.quote(billable, unitPriceOverride: request.unitPriceOverride)
         let id = Self.newSubmissionID()
-        let key = request.idempotencyKey ?? id
-        if let existing = try ledger.submission(idempotencyKey: key) {
-            return GateResult(submission: existing, decision: .existing, warnings: [])
-        }
-        var job = request.job
-        if job.externalTaskID == nil, Self.acceptsExternalID(job.provider) { job.externalTaskID = id }
-        var draft = NewSubmission(
-            id: id, idempotencyKey: key, job: job.billable, aspectRatio: job.aspectRatio?.rawValue, team: request.team,
-            project: request.project, user: request.user, tags: request.tags, quote: nil, state: .rejected, externalTaskID: job.externalTaskID,
-            prompt: job.shots?.map(\.prompt).joined(separator: " | ") ?? job.prompt)
-
-        // Validate and quote: a refusal here is recorded, costs nothing and sends nothing.
-        let quote: Quote
-        do {
-            draft.job = try job.validated()
-            quote = try prices.quote(draft.job, unitPriceOverride: request.unitPriceOverride)
-        } catch {
-            let message = (error as? any LocalizedError)?.errorDescription ?? "\(error)"
-            let record = try ledger.recordRejection(draft, code: "invalid", message: message)
-            return GateResult(submission: record, decision: record.id == id ? .invalid(message) : .existing, warnings: [])
-        }
+        var sending = job
+        if sending.externalTaskID == nil, Self.acceptsExternalID(job.provider) { sending.externalTaskID = id }
+        if sending.provider == .acedata, sending.callbackURL == nil { sending.callbackURL = aceDataCallbackURL }
+        let draft = NewSubmission(
+            id: id, idempotencyKey: request.idempotencyKey ?? id, job: billable, aspectRatio: job.aspectRatio?.rawValue, team: request.team,
+            project: request.project, user: request.user, tags: request.tags, quote: QuotedPrice(quote), state: .pending,
+            externalTaskID: sending.externalTaskID, prompt: job.shots?.map(\.prompt).joined(separator: " | ") ?? job.prompt,
+            requestFingerprint: RequestFingerprint(request, job: job, resolved: billable).value, parentID: parentID, sender: .current)
+        if let existing = try ledger.submission(idempotencyKey: draft.idempotencyKey) { return try replay(existing, draft) }
         let client = try clients(job.provider)  // a missing credential stops here, before any hold
+        try Task.checkCancellation()
 
         // Reserve: hold the quote against every budget, durably, or record the refusal.
-        draft.quote = QuotedPrice(quote)
-        draft.state = .pending
         let record: SubmissionRecord
-        var warnings: [String] = []
+        var warnings: [GateWarning] = []
         switch try ledger.reserve(draft) {
-        case .existing(let existing): return GateResult(submission: existing, decision: .existing, warnings: [])
+        case .existing(let existing): return try replay(existing, draft)
         case .refused(let refused, let budget):
-            return GateResult(submission: refused, decision: .refusedByBudget(BudgetRefusal(budget: budget, quote: quote.amount)), warnings: [])
+            return GateResult(submission: refused, decision: .refusedByBudget(BudgetRefusal(budget: budget, quote: quote.amount)))
         case .reserved(let reserved, let overSoft):
             record = reserved
-            warnings = overSoft.map { "over soft budget \($0.id), \($0.name): limit \($0.spec.limit.formatted), used \($0.used.formatted) before this job" }
+            warnings = overSoft.map(GateWarning.overSoftBudget)
         }
         progress?(.reserved(id: id, quote: quote.amount))
+        if Task.isCancelled {
+            let released = try ledger.markSendFailed(id, code: "interrupted", message: "interrupted before sending: nothing was sent")
+            return GateResult(submission: released, decision: .sent, warnings: warnings, interrupted: true)
+        }
         await deliverAlerts(ledger)  // the hold may have crossed a threshold: tell it before the long wait
 
         // Send, and record what came back.
-        let sent = try await send(job, record: record, client: client, ledger: ledger)
-        guard sent.state == .submitted || sent.state == .processing, let taskID = sent.providerTaskID else {
-            return GateResult(submission: sent, decision: .sent, warnings: warnings)
+        let sent = try await send(sending, record: record, client: client, ledger: ledger)
+        if let warning = sent.1 { warnings.append(warning) }
+        guard sent.0.state == .submitted || sent.0.state == .processing, let taskID = sent.0.providerTaskID else {
+            return GateResult(submission: sent.0, decision: .sent, warnings: warnings + overrun(sent.0), interrupted: Task.isCancelled)
         }
         progress?(.sent(providerTaskID: taskID))
-        guard wait else { return GateResult(submission: sent, decision: .sent, warnings: warnings) }
+        guard wait, !Task.isCancelled else {
+            return GateResult(submission: sent.0, decision: .sent, warnings: warnings, interrupted: Task.isCancelled)
+        }
 
         // Wait and settle.
         do {
             let snapshot = try await client.waitUntilFinished(taskID: taskID, kind: job.kind, timeout: timeout) { snapshot, elapsed in
                 progress?(.waiting(state: snapshot.state, elapsed: elapsed))
             }
-            let (settled, warning) = try settle(sent, with: snapshot, ledger: ledger)
-            return GateResult(submission: settled, decision: .sent, warnings: warnings + (warning.map { [$0] } ?? []))
+            let (settled, warning) = try settle(sent.0, with: snapshot, ledger: ledger)
+            return GateResult(submission: settled, decision: .sent, warnings: warnings + [warning].compactMap { $0 } + overrun(settled))
         } catch let error as WaitTimedOut {
-            let current = try ledger.submission(id: id) ?? sent
-            return GateResult(submission: current, decision: .sent, warnings: warnings + ["\(error.localizedDescription); `kling-ledger sync` settles it later"])
+            let current = try ledger.submission(id: id) ?? sent.0
+            return GateResult(submission: current, decision: .sent, warnings: warnings + [.stoppedWaiting(reason: error.localizedDescription)])
         } catch let failure as ProviderFailure {
-            let current = try ledger.submission(id: id) ?? sent
-            return GateResult(submission: current, decision: .sent, warnings: warnings + ["stopped waiting: \(failure.localizedDescription); `kling-ledger sync` settles it later"])
+            let current = try ledger.submission(id: id) ?? sent.0
+            return GateResult(
+                submission: current, decision: .sent, warnings: warnings + [.stoppedWaiting(reason: "stopped waiting: \(failure.localizedDescription)")])
+        } catch is CancellationError {
+            return GateResult(submission: try ledger.submission(id: id) ?? sent.0, decision: .sent, warnings: warnings, interrupted: true)
         }
     }
 
-    /// What submitting would do, with nothing held, sent or recorded.
+    /// The same key again: the first submission if the request is the same, else a refusal
+    /// naming what differs.
+    private func replay(_ existing: SubmissionRecord, _ draft: NewSubmission) throws -> GateResult {
+        if let fingerprint = existing.requestFingerprint, fingerprint == draft.requestFingerprint {
+            return GateResult(submission: existing, decision: .replayed)
+        }
+        let differences = RequestFingerprint.differences(between: existing, and: draft)
+        // A submission recorded before fingerprints were kept: its kept fields decide.
+        if existing.requestFingerprint == nil, differences.count == 1, differences[0].hasPrefix("fields the ledger does not keep") {
+            return GateResult(submission: existing, decision: .replayed)
+        }
+        throw GateError.idempotencyKeyReused(key: draft.idempotencyKey, submission: existing.id, differences: differences)
+    }
+
+    private func overrun(_ record: SubmissionRecord) -> [GateWarning] {
+        guard let quote = record.quote?.amount, let cost = record.actualCost, cost > quote else { return [] }
+        return [.chargedAboveHold(quote: quote, cost: cost)]
+    }
+
+    /// What submitting would do, with nothing held, sent or recorded. A ledger that does not
+    /// exist yet has no budgets, and is not created.
     public func dryRun(_ request: SubmissionRequest) throws -> DryRun {
-        let job = try request.job.validated()
-        let quote = try prices.quote(job, unitPriceOverride: request.unitPriceOverride)
-        let budgets = try ledger().budgets(applyingTo: job.provider, team: request.team, project: request.project, user: request.user)
+        let ledger = FileManager.default.fileExists(atPath: ledgerPath) ? try ledger(.read) : nil
+        let (job, _) = try resolveExtension(request, ledger: ledger)
+        let quote = try prices.quote(try job.validated(), unitPriceOverride: request.unitPriceOverride)
+        let budgets = try ledger?.budgets(applyingTo: job.provider, team: request.team, project: request.project, user: request.user) ?? []
         return DryRun(quote: quote, budgets: budgets)
     }
 
     /// Sends the create and records the answer: the task id, a definitive refusal (hold
     /// released), or a lost answer (hold kept).
-    private func send(_ job: VideoJob, record: SubmissionRecord, client: KlingClient, ledger: Ledger) async throws -> SubmissionRecord {
+    private func send(_ job: VideoJob, record: SubmissionRecord, client: KlingClient, ledger: Ledger) async throws -> (SubmissionRecord, GateWarning?) {
         let snapshot: TaskSnapshot
         do {
             snapshot = try await client.create(job)
         } catch let failure as ProviderFailure {
             switch failure.category {
             case .notCreated, .retryLater, .resignAndRetry:
-                return try ledger.markSendFailed(record.id, code: failure.code, message: failure.localizedDescription)
+                return (try ledger.markSendFailed(record.id, code: failure.code ?? failure.httpStatus.map { "http \($0)" }, message: failure.localizedDescription), nil)
             case .outcomeUnknown:
-                return try ledger.markUnknown(record.id, code: failure.code, message: failure.localizedDescription)
+                return (try ledger.markUnknown(record.id, code: failure.code, message: failure.localizedDescription), nil)
             }
         } catch {
             // Cancelled, or anything unexpected: the request may have left, so the hold stays.
-            return try ledger.markUnknown(record.id, code: nil, message: "interrupted while sending: \(error)")
+            return (try ledger.markUnknown(record.id, code: nil, message: "interrupted while sending: the task may exist; `kling-ledger sync` finds out"), nil)
         }
         let sent = try ledger.markSent(record.id, providerTaskID: snapshot.providerTaskID, state: SubmissionState(openTask: snapshot.state))
-        guard snapshot.state.isFinished else { return sent }
-        return try settle(sent, with: snapshot, ledger: ledger).0  // AceData's blocking create answers finished
+        guard snapshot.state.isFinished else { return (sent, nil) }
+        return try settle(sent, with: snapshot, ledger: ledger)  // a provider may answer finished at once
     }
 
     // MARK: Alerts
@@ -158,7 +193,7 @@ public struct Gate: Sendable {
     /// Posts the alerts that are due. Never fails the gate's work: an alert that cannot be
     /// delivered stays in the outbox for the next attempt.
     func deliverAlerts(_ ledger: Ledger) async {
-        guard let alerts, (try? ledger.hasDueDeliveries()) == true else { return }
+        guard let alerts, !ledger.isReadOnly, (try? ledger.hasDueDeliveries()) == true else { return }
         _ = try? await alerts.deliver(ledger: ledger)
     }
 
@@ -166,7 +201,7 @@ public struct Gate: Sendable {
 
     /// Records where a task stands; a finished one is settled to its real cost. When its cost
     /// cannot be worked out (a missing or malformed figure), the hold stays and a warning says why.
-    func settle(_ record: SubmissionRecord, with snapshot: TaskSnapshot, ledger: Ledger) throws -> (SubmissionRecord, String?) {
+    func settle(_ record: SubmissionRecord, with snapshot: TaskSnapshot, ledger: Ledger) throws -> (SubmissionRecord, GateWarning?) {
         switch snapshot.state {
         case .submitted, .processing:
             let state = SubmissionState(openTask: snapshot.state)
@@ -179,12 +214,12 @@ public struct Gate: Sendable {
             let outcome = TaskOutcome.succeeded(finalUnitDeduction: snapshot.finalUnitDeduction, deliveredSeconds: snapshot.videos.compactMap(\.duration))
             do {
                 let settlement = try prices.settle(record.job, versionID: quote.version, unitPrice: quote.unitPrice, outcome: outcome)
+                let videos = snapshot.videos.map { DeliveredVideoRecord(id: $0.id, url: $0.url) }
                 let settled = try ledger.settle(
-                    record.id,
-                    .succeeded(cost: settlement.amount, finalUnitDeduction: snapshot.finalUnitDeduction, videoURLs: snapshot.videos.map(\.url), note: settlement.basis))
+                    record.id, .succeeded(cost: settlement.amount, finalUnitDeduction: snapshot.finalUnitDeduction, videos: videos, note: settlement.basis))
                 return (settled, nil)
             } catch let error as PricingError {
-                return (record, "task \(snapshot.providerTaskID) succeeded but its cost cannot be worked out (\(error.localizedDescription)); its money stays held")
+                return (record, .costUnknown(reason: "task \(snapshot.providerTaskID) succeeded but its cost cannot be worked out (\(error.localizedDescription)); its money stays held"))
             }
         }
     }

@@ -21,23 +21,53 @@ public final class Ledger {
     /// The environment variable naming the ledger file.
     public static let environmentVariable = "KLING_LEDGER_DB"
 
-    /// Opens the ledger at `path`, creating it (and its folder) if needed and bringing its
-    /// schema up to date.
+    /// What a command needs of the ledger file.
+    public enum Access: Sendable, Equatable {
+        /// Only reads: the file must exist; it is opened read-only, never migrated and never
+        /// given `-wal`/`-shm` files by the reader. Works on a ledger the user can only read.
+        case read
+        /// Writes to an existing ledger (brought up to date first); a missing file is refused.
+        case write
+        /// Writes, and starts a new ledger (and its folder) when there is none.
+        case create
+    }
+
+    /// Whether this ledger was opened read-only.
+    public let isReadOnly: Bool
+
+    /// Opens the ledger at `path`.
     ///
     /// A file that is not SQLite, another program's database, or a ledger written by a newer
     /// schema is refused before anything is written to it.
-    /// - Parameter busyTimeout: how long to wait for another process's write lock.
-    public init(path: String, busyTimeout: Duration = .seconds(30)) throws(LedgerError) {
-        try Self.createFolder(of: path)
+    /// - Parameters:
+    ///   - access: read only, write, or write and create (the default, as the library's callers
+    ///     expect).
+    ///   - busyTimeout: how long to wait for another process's write lock.
+    public init(path: String, access: Access = .create, busyTimeout: Duration = .seconds(30)) throws(LedgerError) {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        if exists, isDirectory.boolValue { throw .isADirectory(path: path) }
+        if !exists, access != .create { throw .missing(path: path) }
+        if access == .create { try Self.createFolder(of: path) }
         try Self.checkIsSQLite(path)
-        if FileManager.default.fileExists(atPath: path) {
-            try Self.checkIsLedger(try DatabaseConnection(path: path, busyTimeout: busyTimeout, readOnly: true), path: path)
+        self.path = path
+        self.isReadOnly = access == .read
+        if access == .read {
+            // With its log files present a writer may be active: read through them. Without
+            // them the ledger is checkpointed, and opening it normally would create them.
+            let logged = FileManager.default.fileExists(atPath: path + "-wal") && FileManager.default.fileExists(atPath: path + "-shm")
+            let connection = try DatabaseConnection(path: path, busyTimeout: busyTimeout, access: logged ? .readOnly : .immutable)
+            try Self.checkIsLedger(connection, path: path, readOnly: true)
+            self.connection = connection
+            return
+        }
+        if exists {
+            try Self.checkIsLedger(try DatabaseConnection(path: path, busyTimeout: busyTimeout, access: .readOnly), path: path, readOnly: false)
         }
         let connection = try DatabaseConnection(path: path, busyTimeout: busyTimeout)
         try connection.configureForLedger()
         try Migrator.migrate(connection)
         self.connection = connection
-        self.path = path
     }
 
     /// The ledger file in force: `option` (`--ledger`) if given, else `KLING_LEDGER_DB`, else
@@ -77,10 +107,11 @@ public final class Ledger {
         }
     }
 
-    /// An existing database must be empty or one of ours, at a schema version we know.
-    /// Checked on a read-only connection, so not even a leftover journal is replayed into a
-    /// file that turns out not to be ours.
-    private static func checkIsLedger(_ connection: DatabaseConnection, path: String) throws(LedgerError) {
+    /// An existing database must be empty or one of ours, at a schema version we know (exactly
+    /// the latest for a read-only opening, which cannot migrate). Checked on a read-only
+    /// connection, so not even a leftover journal is replayed into a file that turns out not to
+    /// be ours.
+    private static func checkIsLedger(_ connection: DatabaseConnection, path: String, readOnly: Bool) throws(LedgerError) {
         let tables: Int64
         let applicationID: Int64
         let userVersion: Int64
@@ -88,15 +119,21 @@ public final class Ledger {
             tables = try connection.queryOne("SELECT count(*) FROM sqlite_schema") { $0.int64(0) } ?? 0
             applicationID = try connection.queryOne("PRAGMA application_id") { $0.int64(0) } ?? 0
             userVersion = try connection.queryOne("PRAGMA user_version") { $0.int64(0) } ?? 0
-        } catch .sqlite(let code, _, _) where code & 0xFF == 26 {  // SQLITE_NOTADB
+        } catch .sqlite(let code, _, _, _) where code & 0xFF == 26 {  // SQLITE_NOTADB
             throw .notADatabase(path: path)
         }
         // A fresh file (no tables, no marks) becomes a ledger; anything else must carry our id.
-        if tables == 0, applicationID == 0, userVersion == 0 { return }
+        if tables == 0, applicationID == 0, userVersion == 0 {
+            if readOnly { throw .missing(path: path) }
+            return
+        }
         guard applicationID == Int64(Self.applicationID) else { throw .notALedger(path: path) }
         let version = try Migrator.currentVersion(connection)
         guard version <= Migrator.latestVersion else {
             throw .newerSchema(path: path, found: version, supported: Migrator.latestVersion)
+        }
+        if readOnly, version < Migrator.latestVersion {
+            throw .olderSchema(path: path, found: version, supported: Migrator.latestVersion)
         }
     }
 }

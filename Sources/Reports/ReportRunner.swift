@@ -25,6 +25,7 @@ public enum ReportRunner {
             "time_zone": .text(zone.identifier),
         ]
         var dropped: Set<String> = []
+        var order: [String] = []  // the chosen dimensions, in the order asked for
         var renamed: [String: String] = [:]
         if report.dimensions.isEmpty {
             guard grouping == nil else { throw ReportError.notGroupable(report: report.name) }
@@ -37,6 +38,7 @@ public enum ReportRunner {
                 parameters["by_" + dimension] = .integer(chosen.dimensions.contains(dimension) ? 1 : 0)
                 if !chosen.dimensions.contains(dimension) { dropped.insert(dimension) }
             }
+            order = chosen.dimensions
             parameters["tag_key"] = chosen.tagKey.map(SQLValue.text) ?? .null
             if let key = chosen.tagKey { renamed["tag"] = "tag:" + key }
         }
@@ -46,7 +48,9 @@ public enum ReportRunner {
         try ledger.connection.stream(
             report.sql, parameters: parameters,
             columns: { names in
-                kept = names.indices.filter { !dropped.contains(names[$0]) }.map { Int32($0) }
+                let grouped = order.compactMap { names.firstIndex(of: $0) }
+                let rest = names.indices.filter { !dropped.contains(names[$0]) && !order.contains(names[$0]) }
+                kept = (grouped + rest).map { Int32($0) }
                 for index in kept { try writer.field(renamed[names[Int(index)]] ?? names[Int(index)]) }
                 try writer.endRecord()
             },

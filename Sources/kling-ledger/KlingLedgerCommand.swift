@@ -5,6 +5,9 @@ import Logging
 /// `kling-ledger`: cost and usage accounting for Kling AI video generation.
 @main
 struct KlingLedgerCommand: AsyncParsableCommand {
+    /// The release, as `--version` prints it.
+    static let version = "0.6.0"
+
     static let configuration = CommandConfiguration(
         commandName: "kling-ledger",
         abstract: "Price, budget and account for Kling AI video generation across gateways.",
@@ -13,11 +16,11 @@ struct KlingLedgerCommand: AsyncParsableCommand {
             and records submissions and their money in a local SQLite ledger.
 
             Providers: kling (official API), pixazo, acedata, kkiai.
-            Money is shown as exact decimal USD.
-
-            Exit codes: 0 success, 3 refused by a budget, 64 invalid request or usage, \
-            69 provider unavailable or outcome unknown, 1 anything else.
+            Money is shown as exact decimal USD. With --json, every command that prints data \
+            prints one JSON document (absent values as null), and an error as \
+            {"error": {"exit_code": N, "message": "…"}}.
             """,
+        version: version,
         subcommands: [
             DemoCommand.self, SubmitCommand.self, StatusCommand.self, ListCommand.self, SyncCommand.self, ResolveCommand.self, BudgetCommand.self,
             ReportCommand.self, AlertsCommand.self,
@@ -42,7 +45,29 @@ struct KlingLedgerCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            exit(withError: error)
+            fail(error)
         }
+    }
+
+    /// Says why the command failed — as a JSON object on standard output under `--json`, so a
+    /// script reading it always gets JSON — and exits with the documented code.
+    private static func fail(_ error: any Error) -> Never {
+        let status: Int32
+        let message: String
+        if let failure = error as? CommandFailure {
+            (status, message) = (failure.status.rawValue, failure.message)
+        } else if CommandLine.arguments.contains("--json"), exitCode(for: error) != .success, !(error is ExitCode) {
+            (status, message) = (exitCode(for: error).rawValue, self.message(for: error))
+        } else {
+            exit(withError: error)  // usage errors, help and version as ArgumentParser says them; outcomes already printed
+        }
+        if CommandLine.arguments.contains("--json") {
+            struct Failure: Encodable { let error: Detail }
+            struct Detail: Encodable { let exit_code: Int32; let message: String }
+            try? printJSON(Failure(error: Detail(exit_code: status, message: message)))
+        } else {
+            FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+        }
+        Foundation.exit(status)
     }
 }

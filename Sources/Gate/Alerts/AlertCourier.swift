@@ -66,7 +66,7 @@ public struct AlertCourier: Sendable {
         let body: Data =
             switch target.format {
             case .slack: Self.encode(["text": text])
-            case .json: Self.encode(["test": "true", "message": text, "target_id": String(target.id)])
+            case .json: Self.encode(TestDocument(test: true, message: text, target_id: target.id))
             }
         try await post(body, to: target, key: "kling-ledger-test-\(target.id)-\(UUID().uuidString)")
     }
@@ -122,6 +122,13 @@ enum DeliveryError: Error, LocalizedError {
     }
 }
 
+/// The JSON format's test message: a boolean and a number, as a receiver parses them.
+struct TestDocument: Encodable {
+    let test: Bool
+    let message: String
+    let target_id: Int64
+}
+
 /// The JSON format's document: the budget, scope, period, threshold and amounts as exact
 /// decimal strings.
 struct AlertDocument: Encodable {
@@ -174,5 +181,30 @@ struct AlertDocument: Encodable {
         case periodLabel = "period_label", periodStart = "period_start", periodEnd = "period_end", limitUSD = "limit_usd"
         case chargedUSD = "charged_usd", heldUSD = "held_usd", usedUSD = "used_usd", percentUsed = "percent_used"
         case projectedAt = "projected_at", submissionID = "submission_id", raisedAt = "raised_at"
+    }
+
+    /// Every key always present: an absent value is `null`, never a missing key.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(alertID, forKey: .alertID)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(thresholdPercent, forKey: .thresholdPercent)
+        try container.encode(message, forKey: .message)
+        try container.encode(budgetID, forKey: .budgetID)
+        try container.encode(scope, forKey: .scope)
+        try container.encode(scopeValue, forKey: .scopeValue)
+        try container.encode(period, forKey: .period)
+        try container.encode(periodLabel, forKey: .periodLabel)
+        try container.encode(periodStart, forKey: .periodStart)
+        try container.encode(periodEnd, forKey: .periodEnd)
+        try container.encode(limitUSD, forKey: .limitUSD)
+        try container.encode(chargedUSD, forKey: .chargedUSD)
+        try container.encode(heldUSD, forKey: .heldUSD)
+        try container.encode(usedUSD, forKey: .usedUSD)
+        try container.encode(percentUsed, forKey: .percentUsed)
+        try container.encode(projectedAt, forKey: .projectedAt)
+        try container.encode(submissionID, forKey: .submissionID)
+        try container.encode(raisedAt, forKey: .raisedAt)
     }
 }

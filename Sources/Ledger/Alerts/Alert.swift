@@ -10,6 +10,9 @@ public struct Alert: Sendable, Equatable {
         case threshold
         /// The period's burn rate reaches the limit before the period ends, on `projectedAt`.
         case forecast
+        /// A hard budget's submission was charged more than it held (`percent` of its hold):
+        /// the budget can be over its limit although every hold fitted.
+        case overrun
     }
 
     public let id: Int64
@@ -70,6 +73,9 @@ public struct Alert: Sendable, Equatable {
             let date = projectedAt.map { Self.day($0, in: timeZone) } ?? "?"
             let ends = periodEnd.map { " (the period ends \(Self.day($0, in: timeZone)))" } ?? ""
             return "\(who) is on course to reach its limit on \(date)\(ends) in \(periodLabel): \(amounts); \(cause)"
+        case .overrun:
+            return "\(who) was charged more than it held for submission \(submissionID) in \(periodLabel): "
+                + "\(entryAmount.formatted), \(percent) % of its hold; \(amounts). Check the job's price table"
         }
     }
 
@@ -111,15 +117,23 @@ public enum WebhookAddress: Sendable, Equatable {
         return url
     }
 
-    /// How it is shown: the scheme and host only (`https://hooks.slack.com/…`), or `$NAME`. The
-    /// path of a webhook URL is often its secret.
+    /// How it is shown: the scheme and host, and a short digest of the whole URL that tells two
+    /// webhooks on one host apart (`https://hooks.slack.com/… #3fa9c2d1`), or `$NAME`. The path
+    /// of a webhook URL is often its secret, so it is never shown.
     public var redacted: String {
         switch self {
         case .environment(let name): return "$" + name
         case .url(let text):
             guard let components = URLComponents(string: text), let scheme = components.scheme, let host = components.host else { return "…" }
-            return "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "") + "/…"
+            return "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "") + "/… #" + Self.digest(text)
         }
+    }
+
+    /// FNV-1a, 32 bits: enough to tell a handful of URLs apart, too little to recover one.
+    private static func digest(_ text: String) -> String {
+        var hash: UInt32 = 2_166_136_261
+        for byte in text.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        return String(format: "%08x", hash)
     }
 }
 

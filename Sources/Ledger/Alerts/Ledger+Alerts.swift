@@ -42,6 +42,26 @@ extension Ledger {
         }
     }
 
+    /// Raises an overrun alert on each hard budget of a submission whose charge exceeded its
+    /// hold: the budget may now be over its limit although every hold fitted, and its owner
+    /// should know why. Once per budget and charge.
+    func raiseOverrunAlerts(afterCharge entry: Int64, submission: String, cost: Int64, held: Int64, at timestamp: String) throws(LedgerError) {
+        let budgets = try connection.query(
+            """
+            SELECT b.id, b.scope, b.scope_value, b.limit_micros, u.period_start, u.charged_micros, u.held_micros
+            FROM budget_submissions bs
+            JOIN budget_usage u ON u.budget_id = bs.budget_id AND u.period_start = bs.period_start
+            JOIN budgets b ON b.id = bs.budget_id
+            WHERE bs.submission_id = ? AND b.removed_at IS NULL AND b.enforcement = 'hard'
+            """, [.text(submission)]
+        ) { row in (row.int64(0), row.text(1), row.optionalText(2), row.int64(3), row.text(4), row.int64(5), row.int64(6)) }
+        let percent = Int(clamping: Int128(cost) * 100 / Int128(max(held, 1)))
+        for (id, scope, team, limit, periodStart, charged, heldNow) in budgets {
+            try insertAlert(.overrun, percent: max(percent, 1), budget: id, scope: scope, team: team, periodStart: periodStart,
+                            usage: AlertUsage(limit: limit, charged: charged, held: heldNow), projected: nil, entry: entry, at: timestamp)
+        }
+    }
+
     /// Inserts one alert unless it was raised before, and queues it for every target that wants it.
     private func insertAlert(
         _ kind: Alert.Kind, percent: Int, budget: Int64, scope: String, team: String?, periodStart: String,
@@ -52,7 +72,7 @@ extension Ledger {
             INSERT INTO alerts (budget_id, period_start, kind, percent, limit_micros, charged_micros, held_micros,
                 projected_at, entry_id, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (budget_id, period_start, kind, percent) DO NOTHING
+            ON CONFLICT DO NOTHING
             RETURNING id
             """,
             [.integer(budget), .text(periodStart), .text(kind.rawValue), .integer(Int64(percent)),

@@ -88,13 +88,45 @@ public struct BudgetSpec: Sendable, Equatable {
     public var thresholds: [Int]
     public var enforcement: Enforcement
 
-    public init(scope: BudgetScope, period: BudgetPeriod, limit: USD, thresholds: [Int] = [50, 80, 100], enforcement: Enforcement = .hard) {
+    /// The thresholds a budget alerts at unless told otherwise.
+    public static let defaultThresholds = [50, 80, 100]
+
+    public init(scope: BudgetScope, period: BudgetPeriod, limit: USD, thresholds: [Int] = defaultThresholds, enforcement: Enforcement = .hard) {
         self.scope = scope
         self.period = period
         self.limit = limit
         self.thresholds = thresholds
         self.enforcement = enforcement
     }
+}
+
+/// The fields of a budget to set; `nil` leaves a field as it is.
+public struct BudgetUpdate: Sendable, Equatable {
+    public var limit: USD?
+    public var thresholds: [Int]?
+    public var enforcement: Enforcement?
+
+    public init(limit: USD? = nil, thresholds: [Int]? = nil, enforcement: Enforcement? = nil) {
+        self.limit = limit
+        self.thresholds = thresholds
+        self.enforcement = enforcement
+    }
+}
+
+/// What setting a budget did.
+public struct BudgetChange: Sendable, Equatable {
+    /// One field that changed, from what to what.
+    public enum Field: Sendable, Equatable {
+        case limit(from: USD, to: USD)
+        case thresholds(from: [Int], to: [Int])
+        case enforcement(from: Enforcement, to: Enforcement)
+    }
+
+    public let status: BudgetStatus
+    /// A new budget, rather than a change to one in force.
+    public let created: Bool
+    /// The fields that changed (empty for a new budget, or when nothing given differed).
+    public let changes: [Field]
 }
 
 /// A budget and its usage in one period.

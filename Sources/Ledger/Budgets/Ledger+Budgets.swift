@@ -23,43 +23,87 @@ extension Ledger {
         }
     }
 
+    // MARK: Settings
+
+    /// A ledger-wide setting, or `nil`.
+    public func setting(_ key: String) throws(LedgerError) -> String? {
+        try connection.queryOne("SELECT value FROM ledger_settings WHERE key = ?", [.text(key)]) { $0.text(0) }
+    }
+
+    /// Sets a ledger-wide setting.
+    public func setSetting(_ key: String, to value: String) throws(LedgerError) {
+        try connection.write { () throws(LedgerError) in
+            try connection.run(
+                "INSERT INTO ledger_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [.text(key), .text(value)])
+        }
+    }
+
     // MARK: Budgets
 
-    /// Creates the budget for a scope and period, or changes the limit, thresholds and
-    /// enforcement of the one that exists. A new budget adopts the submissions already in its
-    /// scope, so its usage is right from the start.
+    /// Creates the budget for a scope and period, or sets every field of the one that exists.
     @discardableResult
     public func setBudget(_ spec: BudgetSpec, at instant: Date = Date()) throws(LedgerError) -> BudgetStatus {
-        let (scope, value) = spec.scope.stored
+        try setBudget(
+            scope: spec.scope, period: spec.period,
+            BudgetUpdate(limit: spec.limit, thresholds: spec.thresholds, enforcement: spec.enforcement), at: instant
+        ).status
+    }
+
+    /// Creates the budget for a scope and period (a limit is needed; thresholds default to
+    /// 50, 80 and 100 %, enforcement to hard), or changes only the fields `update` gives of the
+    /// one that exists. A new budget adopts the submissions already in its scope, so its usage
+    /// is right from the start.
+    /// - Returns: the budget, whether it was created, and each field that changed.
+    public func setBudget(scope: BudgetScope, period: BudgetPeriod, _ update: BudgetUpdate, at instant: Date = Date()) throws(LedgerError) -> BudgetChange {
+        let (scopeName, value) = scope.stored
         let now = Timestamp.string(instant)
-        let thresholds = "[" + spec.thresholds.map(String.init).joined(separator: ",") + "]"
         let zone = try timeZone()
-        let id = try connection.write { () throws(LedgerError) -> Int64 in
-            if let existing = try activeBudgetID(spec.scope, spec.period) {
-                try connection.run(
-                    "UPDATE budgets SET limit_micros = ?, thresholds = ?, enforcement = ?, updated_at = ? WHERE id = ?",
-                    [.integer(spec.limit.micros), .text(thresholds), .text(spec.enforcement.rawValue), .text(now), .integer(existing)])
-                return existing
+        func json(_ thresholds: [Int]) -> String { "[" + thresholds.map(String.init).joined(separator: ",") + "]" }
+        let (id, created, changes) = try connection.write { () throws(LedgerError) -> (Int64, Bool, [BudgetChange.Field]) in
+            if let (existing, old) = try budgetRows(
+                where: "removed_at IS NULL AND scope = ? AND scope_value IS ? AND period = ?",
+                [.text(scopeName), .text(value), .text(period.rawValue)]
+            ).first {
+                let new = BudgetSpec(
+                    scope: scope, period: period, limit: update.limit ?? old.limit, thresholds: update.thresholds ?? old.thresholds,
+                    enforcement: update.enforcement ?? old.enforcement)
+                var changes: [BudgetChange.Field] = []
+                if new.limit != old.limit { changes.append(.limit(from: old.limit, to: new.limit)) }
+                if new.thresholds != old.thresholds { changes.append(.thresholds(from: old.thresholds, to: new.thresholds)) }
+                if new.enforcement != old.enforcement { changes.append(.enforcement(from: old.enforcement, to: new.enforcement)) }
+                if !changes.isEmpty {
+                    try connection.run(
+                        "UPDATE budgets SET limit_micros = ?, thresholds = ?, enforcement = ?, updated_at = ? WHERE id = ?",
+                        [.integer(new.limit.micros), .text(json(new.thresholds)), .text(new.enforcement.rawValue), .text(now), .integer(existing)])
+                }
+                return (existing, false, changes)
             }
+            guard let limit = update.limit else {
+                throw .notFound("there is no \(period.rawValue) budget for \(scope.description) yet: give --limit to create one")
+            }
+            let spec = BudgetSpec(
+                scope: scope, period: period, limit: limit, thresholds: update.thresholds ?? BudgetSpec.defaultThresholds,
+                enforcement: update.enforcement ?? .hard)
             try connection.run(
                 """
                 INSERT INTO budgets (scope, scope_value, period, limit_micros, thresholds, enforcement, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-                [.text(scope), .text(value), .text(spec.period.rawValue), .integer(spec.limit.micros), .text(thresholds),
+                [.text(scopeName), .text(value), .text(period.rawValue), .integer(spec.limit.micros), .text(json(spec.thresholds)),
                  .text(spec.enforcement.rawValue), .text(now), .text(now)])
             let id = connection.lastInsertRowID
             try adoptSubmissions(budget: id, spec: spec, timeZone: zone)
-            return id
+            return (id, true, [])
         }
         guard let status = try budget(id: id, at: instant) else { throw .corrupt("budget \(id) vanished") }
-        return status
+        return BudgetChange(status: status, created: created, changes: changes)
     }
 
     /// Stops a budget from applying. Its history stays for reports.
     @discardableResult
     public func removeBudget(id: Int64, at instant: Date = Date()) throws(LedgerError) -> BudgetStatus {
-        guard let status = try budget(id: id, at: instant) else { throw .conflict("there is no budget \(id); `kling-ledger budget list` shows them") }
+        guard let status = try budget(id: id, at: instant) else { throw .notFound("there is no budget \(id); `kling-ledger budget list` shows them") }
         try connection.write { () throws(LedgerError) in
             try connection.run("UPDATE budgets SET removed_at = ? WHERE id = ? AND removed_at IS NULL", [.text(Timestamp.string(instant)), .integer(id)])
         }
@@ -120,14 +164,6 @@ extension Ledger {
         return BudgetStatus(
             id: id, spec: spec, periodStart: start, periodEnd: start.flatMap { spec.period.end(startingAt: $0, in: timeZone) },
             charged: USD(micros: sums.0), held: USD(micros: sums.1), peak: USD(micros: sums.2))
-    }
-
-    private func activeBudgetID(_ scope: BudgetScope, _ period: BudgetPeriod) throws(LedgerError) -> Int64? {
-        let (name, value) = scope.stored
-        return try connection.queryOne(
-            "SELECT id FROM budgets WHERE removed_at IS NULL AND scope = ? AND scope_value IS ? AND period = ?",
-            [.text(name), .text(value), .text(period.rawValue)]
-        ) { $0.int64(0) }
     }
 
     private func budgetRows(where condition: String, _ values: [SQLValue]) throws(LedgerError) -> [(Int64, BudgetSpec)] {

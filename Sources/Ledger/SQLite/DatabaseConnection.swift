@@ -13,23 +13,39 @@ public final class DatabaseConnection {
     /// The file's path.
     public let path: String
 
-    /// Opens (creating if needed) the database at `path`.
+    /// How a connection may use its file.
+    public enum Access: Sendable {
+        /// Read and write, creating the file if it is missing.
+        case readWrite
+        /// Read only, through the file's write-ahead log (its `-wal` and `-shm` files exist).
+        case readOnly
+        /// Read only, with no locking and no `-wal`/`-shm` files: for a checkpointed ledger the
+        /// reader may not write next to. A writer that starts meanwhile writes to its own log
+        /// first, so what is read stays whole.
+        case immutable
+    }
+
+    /// Opens (creating if needed and allowed) the database at `path`.
     ///
     /// The file is not modified here: journal mode and schema are set up by the caller after
     /// it has checked the file is one it may write.
     /// - Parameters:
     ///   - busyTimeout: how long a statement waits for another connection's lock.
-    ///   - readOnly: open without write access (and without creating the file).
-    public init(path: String, busyTimeout: Duration = .seconds(30), readOnly: Bool = false) throws(LedgerError) {
+    ///   - access: read-write (creating the file), or read-only.
+    public init(path: String, busyTimeout: Duration = .seconds(30), access: Access = .readWrite) throws(LedgerError) {
         var handle: OpaquePointer?
-        let access = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-        let flags = access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
-        let code = sqlite3_open_v2(path, &handle, flags, nil)
+        let (name, flags): (String, Int32) =
+            switch access {
+            case .readWrite: (path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+            case .readOnly: (path, SQLITE_OPEN_READONLY)
+            case .immutable: (Self.uri(path, query: "immutable=1"), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI)
+            }
+        let code = sqlite3_open_v2(name, &handle, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nil)
         guard code == SQLITE_OK, let handle else {
             // SQLite allocates a handle even when opening fails; it must still be closed.
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
             sqlite3_close_v2(handle)
-            throw .sqlite(code: code, message: message, sql: nil)
+            throw .sqlite(code: code, message: message, sql: nil, path: path)
         }
         self.handle = handle
         self.path = path
@@ -37,6 +53,13 @@ public final class DatabaseConnection {
         let milliseconds = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
         sqlite3_busy_timeout(handle, Int32(clamping: milliseconds))
         MoneyFunctions.register(on: handle)
+    }
+
+    /// `file:` URI of a path, with the characters a URI gives meaning to escaped.
+    private static func uri(_ path: String, query: String) -> String {
+        let escaped = path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "?", with: "%3f")
+            .replacingOccurrences(of: "#", with: "%23")
+        return "file:\(escaped)?\(query)"
     }
 
     deinit {
@@ -50,7 +73,7 @@ public final class DatabaseConnection {
     func configureForLedger() throws(LedgerError) {
         let mode = try queryOne("PRAGMA journal_mode = WAL") { $0.text(0) }
         guard mode?.lowercased() == "wal" else {
-            throw .sqlite(code: SQLITE_ERROR, message: "could not switch to WAL (journal mode is \(mode ?? "unknown"))", sql: nil)
+            throw .sqlite(code: SQLITE_ERROR, message: "could not switch to WAL (journal mode is \(mode ?? "unknown"))", sql: nil, path: path)
         }
         try execute("PRAGMA synchronous = FULL")
         try execute("PRAGMA foreign_keys = ON")
@@ -64,7 +87,7 @@ public final class DatabaseConnection {
         defer { sqlite3_free(message) }
         guard code == SQLITE_OK else {
             let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
-            throw .sqlite(code: code, message: text, sql: sql)
+            throw .sqlite(code: code, message: text, sql: sql, path: path)
         }
     }
 
@@ -108,7 +131,7 @@ public final class DatabaseConnection {
     ) throws {
         let statement = try Statement(connection: handle, sql: sql)
         guard statement.isReadOnly else {
-            throw LedgerError.sqlite(code: SQLITE_READONLY, message: "a report may only read the ledger", sql: sql)
+            throw LedgerError.sqlite(code: SQLITE_MISUSE, message: "a report may only read the ledger, and this definition would change it", sql: sql, path: path)
         }
         try statement.bind(named: parameters)
         try columns(statement.columnNames)

@@ -24,12 +24,12 @@ final class Statement {
         }
         guard code == SQLITE_OK, let handle else {
             sqlite3_finalize(handle)
-            throw .sqlite(code: code, message: String(cString: sqlite3_errmsg(connection)), sql: sql)
+            throw .sqlite(code: code, message: String(cString: sqlite3_errmsg(connection)), sql: sql, path: Self.path(of: connection))
         }
         guard remainder.trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(.init(charactersIn: ";"))).isEmpty
         else {
             sqlite3_finalize(handle)
-            throw .sqlite(code: SQLITE_MISUSE, message: "more than one statement given; run them one by one", sql: sql)
+            throw .sqlite(code: SQLITE_MISUSE, message: "more than one statement given; run them one by one", sql: sql, path: Self.path(of: connection))
         }
         self.handle = handle
         self.connection = connection
@@ -40,6 +40,11 @@ final class Statement {
         sqlite3_finalize(handle)
     }
 
+    /// The file of a connection's main database, for error messages.
+    static func path(of connection: OpaquePointer) -> String {
+        sqlite3_db_filename(connection, "main").map { String(cString: $0) } ?? ""
+    }
+
     /// Resets the statement and binds `values` to its parameters, in order.
     func bind(_ values: [SQLValue]) throws(LedgerError) {
         sqlite3_reset(handle)
@@ -47,7 +52,7 @@ final class Statement {
         let expected = Int(sqlite3_bind_parameter_count(handle))
         guard values.count == expected else {
             throw .sqlite(
-                code: SQLITE_RANGE, message: "\(values.count) values bound to \(expected) parameters", sql: sql)
+                code: SQLITE_RANGE, message: "\(values.count) values bound to \(expected) parameters", sql: sql, path: Self.path(of: connection))
         }
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
@@ -69,12 +74,12 @@ final class Statement {
         sqlite3_clear_bindings(handle)
         for index in 0..<sqlite3_bind_parameter_count(handle) {
             guard let cName = sqlite3_bind_parameter_name(handle, index + 1) else {
-                throw .sqlite(code: SQLITE_RANGE, message: "use named parameters (:name), not ?", sql: sql)
+                throw .sqlite(code: SQLITE_RANGE, message: "use named parameters (:name), not ?", sql: sql, path: Self.path(of: connection))
             }
             let name = String(String(cString: cName).dropFirst())
             guard let value = values[name] else {
                 let known = values.keys.sorted().map { ":" + $0 }.joined(separator: ", ")
-                throw .sqlite(code: SQLITE_RANGE, message: "unknown parameter :\(name); the parameters given are \(known)", sql: sql)
+                throw .sqlite(code: SQLITE_RANGE, message: "unknown parameter :\(name); the parameters given are \(known)", sql: sql, path: Self.path(of: connection))
             }
             let code =
                 switch value {
@@ -101,7 +106,7 @@ final class Statement {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
         default:
-            throw .sqlite(code: code, message: String(cString: sqlite3_errmsg(connection)), sql: sql)
+            throw .sqlite(code: code, message: String(cString: sqlite3_errmsg(connection)), sql: sql, path: Self.path(of: connection))
         }
     }
 
@@ -112,7 +117,7 @@ final class Statement {
 
     private func check(_ code: Int32) throws(LedgerError) {
         guard code == SQLITE_OK else {
-            throw .sqlite(code: code, message: String(cString: sqlite3_errmsg(connection)), sql: sql)
+            throw .sqlite(code: code, message: String(cString: sqlite3_errmsg(connection)), sql: sql, path: Self.path(of: connection))
         }
     }
 }

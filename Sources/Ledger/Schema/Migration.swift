@@ -5,4 +5,7 @@ struct Migration: Sendable {
     let version: Int
     let name: String
     let sql: String
+    /// Rebuilds a table other tables refer to, the way SQLite documents it: with foreign keys
+    /// off for the transaction (they cannot be turned off inside one) and checked before commit.
+    var rebuildsTables = false
 }

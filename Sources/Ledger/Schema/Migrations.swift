@@ -1,6 +1,6 @@
 /// The ledger schema, in order. Append new migrations; never change a released one.
 enum Migrations {
-    static let all: [Migration] = [submissionsAndEntries, budgets, alerts, balances]
+    static let all: [Migration] = [submissionsAndEntries, budgets, alerts, balances, sendersAndOverruns]
 
     /// Every timestamp is UTC ISO 8601 with milliseconds, so text order is time order.
     private static func timestampCheck(_ column: String) -> String {
@@ -320,4 +320,66 @@ enum Migrations {
             SELECT submission_id, \(Ledger.heldSum("entries")) AS held_micros, \(Ledger.chargedSum("entries")) AS charged_micros
             FROM entries GROUP BY submission_id;
             """)
+
+    /// What the hardening needed: who is sending a pending submission (so a dead sender can be
+    /// told from a live one), a fingerprint of each request (so an idempotency key reused for
+    /// another request is refused), the parent of an extension and the provider's video ids
+    /// (so an extension is priced as its parent's model), and alerts for settlements above
+    /// their hold.
+    static let sendersAndOverruns = Migration(
+        version: 5, name: "senders, request fingerprints, video ids and overrun alerts",
+        sql: """
+            ALTER TABLE submissions ADD COLUMN request_fingerprint TEXT;
+            ALTER TABLE submissions ADD COLUMN parent_id TEXT REFERENCES submissions (id);
+            ALTER TABLE submissions ADD COLUMN video_ids TEXT NOT NULL DEFAULT '[]'
+                CHECK (json_valid(video_ids) AND json_type(video_ids) = 'array');
+            -- The process that placed the hold: host name, process id and its start time (a
+            -- reused process id has another start time).
+            ALTER TABLE submissions ADD COLUMN sender_host TEXT;
+            ALTER TABLE submissions ADD COLUMN sender_pid INTEGER;
+            ALTER TABLE submissions ADD COLUMN sender_started TEXT;
+
+            CREATE TRIGGER submissions_request_details_are_immutable
+            BEFORE UPDATE OF request_fingerprint, parent_id, sender_host, sender_pid, sender_started ON submissions
+            WHEN OLD.request_fingerprint IS NOT NEW.request_fingerprint OR OLD.parent_id IS NOT NEW.parent_id
+                OR OLD.sender_host IS NOT NEW.sender_host OR OLD.sender_pid IS NOT NEW.sender_pid
+                OR OLD.sender_started IS NOT NEW.sender_started
+            BEGIN
+                SELECT RAISE(ABORT, 'a submission''s request and quote never change once recorded');
+            END;
+            CREATE INDEX submissions_by_video_ids ON submissions (provider) WHERE video_ids <> '[]';
+
+            -- Alerts gain a kind: 'overrun', a settlement above its hold against a hard budget,
+            -- once per budget and charge (percent: the charge as a percentage of the quote).
+            -- SQLite cannot change a CHECK in place: the table is rebuilt as it documents.
+            CREATE TABLE alerts_v5 (
+                id INTEGER PRIMARY KEY,
+                budget_id INTEGER NOT NULL REFERENCES budgets (id),
+                period_start TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('threshold', 'forecast', 'overrun')),
+                percent INTEGER NOT NULL CHECK (percent > 0),
+                limit_micros INTEGER NOT NULL,
+                charged_micros INTEGER NOT NULL,
+                held_micros INTEGER NOT NULL,
+                projected_at TEXT CHECK ((kind = 'forecast') = (projected_at IS NOT NULL)),
+                entry_id INTEGER NOT NULL REFERENCES entries (id),
+                created_at TEXT NOT NULL \(timestampCheck("created_at"))
+            ) STRICT;
+            INSERT INTO alerts_v5 SELECT id, budget_id, period_start, kind, percent, limit_micros, charged_micros,
+                held_micros, projected_at, entry_id, created_at FROM alerts;
+            DROP TABLE alerts;
+            ALTER TABLE alerts_v5 RENAME TO alerts;
+            CREATE UNIQUE INDEX alerts_once_per_period ON alerts (budget_id, period_start, kind, percent)
+                WHERE kind IN ('threshold', 'forecast');
+            CREATE UNIQUE INDEX alerts_once_per_charge ON alerts (budget_id, entry_id) WHERE kind = 'overrun';
+            CREATE TRIGGER alerts_are_never_changed BEFORE UPDATE ON alerts
+            BEGIN
+                SELECT RAISE(ABORT, 'an alert is a record of what happened and never changes');
+            END;
+            CREATE TRIGGER alerts_are_never_deleted BEFORE DELETE ON alerts
+            BEGIN
+                SELECT RAISE(ABORT, 'an alert is a record of what happened and is never deleted');
+            END;
+            """,
+        rebuildsTables: true)
 }

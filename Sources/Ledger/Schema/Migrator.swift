@@ -19,6 +19,8 @@ enum Migrator {
     /// migration exactly once. Running it again on an up-to-date ledger changes nothing.
     static func migrate(_ connection: DatabaseConnection, now: Date = Date()) throws(LedgerError) {
         for migration in Migrations.all where migration.version > (try currentVersion(connection)) {
+            if migration.rebuildsTables { try connection.execute("PRAGMA foreign_keys = OFF") }
+            defer { if migration.rebuildsTables { try? connection.execute("PRAGMA foreign_keys = ON") } }
             try connection.write { () throws(LedgerError) in
                 guard try currentVersion(connection) < migration.version else { return }
                 try connection.execute(
@@ -31,6 +33,9 @@ enum Migrator {
                     PRAGMA application_id = \(Ledger.applicationID);
                     """)
                 try connection.execute(migration.sql)
+                if migration.rebuildsTables, let broken = try connection.queryOne("PRAGMA foreign_key_check", [], { $0.text(0) }) {
+                    throw .corrupt("migration \(migration.version) left rows in \(broken) pointing nowhere")
+                }
                 try connection.run(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     [.integer(Int64(migration.version)), .text(migration.name), .text(Timestamp.string(now))])

@@ -15,7 +15,7 @@ public enum Reservation: Sendable, Equatable {
 /// How a task ended, as the ledger settles it.
 public enum Settled: Sendable, Equatable {
     /// Charge the real cost and release the hold.
-    case succeeded(cost: USD, finalUnitDeduction: String?, videoURLs: [String], note: String)
+    case succeeded(cost: USD, finalUnitDeduction: String?, videos: [DeliveredVideoRecord], note: String)
     /// Release the hold; nothing is charged.
     case failed(message: String)
 }
@@ -55,19 +55,6 @@ extension Ledger {
         }
     }
 
-    /// Records a job refused before any money was involved (invalid, or not priced), for the
-    /// audit trail. An idempotency key used before returns the first submission instead.
-    @discardableResult
-    public func recordRejection(_ submission: NewSubmission, code: String, message: String, at instant: Date = Date()) throws(LedgerError) -> SubmissionRecord {
-        try connection.write { () throws(LedgerError) in
-            if let existing = try self.submission(idempotencyKey: submission.idempotencyKey) { return existing }
-            var rejected = submission
-            rejected.state = .rejected
-            try insertSubmission(rejected, errorCode: code, errorMessage: message, at: Timestamp.string(instant))
-            return try recorded(submission.id)
-        }
-    }
-
     // MARK: After sending
 
     /// The provider created the task: its id, and where it stands.
@@ -92,10 +79,12 @@ extension Ledger {
         }
     }
 
-    /// The answer was lost: the task may exist, so the hold stays until it is resolved.
+    /// The outcome cannot be learnt automatically: the answer to the create was lost, the
+    /// sender died before recording one, or the provider no longer knows the task. The task may
+    /// exist and be billed, so the hold stays until `resolve` (or a later sync) closes it.
     @discardableResult
     public func markUnknown(_ id: String, code: String?, message: String, at instant: Date = Date()) throws(LedgerError) -> SubmissionRecord {
-        try transition(id, from: [.pending, .unknown], "mark as unknown") { () throws(LedgerError) in
+        try transition(id, from: SubmissionState.open, "mark as unknown") { () throws(LedgerError) in
             try connection.run(
                 "UPDATE submissions SET state = 'unknown', error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
                 [.text(code), .text(message), .text(Timestamp.string(instant)), .text(id)])
@@ -108,17 +97,22 @@ extension Ledger {
         try transition(id, from: [.pending, .submitted, .processing, .unknown], "settle") { () throws(LedgerError) in
             let now = Timestamp.string(instant)
             switch outcome {
-            case .succeeded(let cost, let deduction, let urls, let note):
+            case .succeeded(let cost, let deduction, let videos, let note):
                 // Release before charging: a budget never counts the quote and the cost of one
                 // job at once, not even inside this transaction (its peak and alerts see each step).
+                let held = try heldMicros(id)
                 try releaseHeld(id, note: "settled", at: now)
-                try insertEntry(.charge, amount: cost, submission: id, note: note, at: now)
+                let charge = try insertEntry(.charge, amount: cost, submission: id, note: note, at: now)
+                if cost.micros > held, held > 0 {
+                    try raiseOverrunAlerts(afterCharge: charge, submission: id, cost: cost.micros, held: held, at: now)
+                }
                 try connection.run(
                     """
                     UPDATE submissions SET state = 'succeeded', final_unit_deduction = ?, actual_cost_micros = ?, video_urls = ?,
-                        error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?
+                        video_ids = ?, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?
                     """,
-                    [.text(deduction), .integer(cost.micros), .text(Self.jsonArray(urls)), .text(now), .text(id)])
+                    [.text(deduction), .integer(cost.micros), .text(Self.jsonArray(videos.map(\.url))),
+                     .text(Self.jsonArray(videos.compactMap(\.id))), .text(now), .text(id)])
             case .failed(let message):
                 try releaseHeld(id, note: "task failed: not billed", at: now)
                 try connection.run(
@@ -128,17 +122,42 @@ extension Ledger {
         }
     }
 
-    /// An operator closes an `unknown` submission by hand: the cost (if it succeeded) is an
-    /// adjustment carrying the note, and the hold is released.
+    /// A person closes an open submission by hand, as an adjustment with a note. A success
+    /// costs `cost` (the quote if not given); a failure costs nothing. A pending submission
+    /// whose sender is still running on this host is refused: it may be sending it right now.
     @discardableResult
-    public func resolveByHand(_ id: String, succeeded: Bool, cost: USD, note: String, at instant: Date = Date()) throws(LedgerError) -> SubmissionRecord {
-        try transition(id, from: [.unknown], "resolve by hand") { () throws(LedgerError) in
+    public func resolve(
+        _ id: String, succeeded: Bool, cost: USD? = nil, note: String, providerTaskID: String? = nil, at instant: Date = Date()
+    ) throws(LedgerError) -> SubmissionRecord {
+        guard let record = try submission(id: id) else {
+            throw .notFound("there is no submission \(id) in \(path); `kling-ledger list` shows them")
+        }
+        if record.state == .pending, let sender = record.sender, sender.liveness == .alive {
+            throw .conflict(
+                "submission \(id) is being sent by process \(sender.pid) on this host right now; wait for it to finish, or stop it, then run sync")
+        }
+        let amount = succeeded ? (cost ?? record.quote?.amount ?? .zero) : .zero
+        return try resolveByHand(id, succeeded: succeeded, cost: amount, note: note, providerTaskID: providerTaskID, at: instant)
+    }
+
+    /// An operator closes an open submission by hand: the cost (if it succeeded) is an
+    /// adjustment carrying the note, and the hold is released. The provider's task id, when the
+    /// operator knows it, is recorded so that the bill can be matched later.
+    @discardableResult
+    public func resolveByHand(
+        _ id: String, succeeded: Bool, cost: USD, note: String, providerTaskID: String? = nil, at instant: Date = Date()
+    ) throws(LedgerError) -> SubmissionRecord {
+        try transition(id, from: SubmissionState.open, "resolve by hand") { () throws(LedgerError) in
             let now = Timestamp.string(instant)
             try releaseHeld(id, note: "resolved by hand: \(note)", at: now)
             if succeeded { try insertEntry(.adjust, amount: cost, submission: id, note: "resolved by hand: \(note)", at: now) }
             try connection.run(
-                "UPDATE submissions SET state = ?, actual_cost_micros = ?, error_message = ?, updated_at = ? WHERE id = ?",
-                [.text(succeeded ? "succeeded" : "failed"), .integer(succeeded ? cost.micros : 0), .text("resolved by hand: \(note)"), .text(now), .text(id)])
+                """
+                UPDATE submissions SET state = ?, actual_cost_micros = ?, error_message = ?,
+                    provider_task_id = coalesce(?, provider_task_id), updated_at = ? WHERE id = ?
+                """,
+                [.text(succeeded ? "succeeded" : "failed"), .integer(succeeded ? cost.micros : 0), .text("resolved by hand: \(note)"),
+                 .text(providerTaskID), .text(now), .text(id)])
         }
     }
 
@@ -149,9 +168,12 @@ extension Ledger {
         _ id: String, from allowed: Set<SubmissionState>, _ action: String, _ body: () throws(LedgerError) -> Void
     ) throws(LedgerError) -> SubmissionRecord {
         try connection.write { () throws(LedgerError) in
-            guard let current = try submission(id: id) else { throw .conflict("there is no submission \(id)") }
+            guard let current = try submission(id: id) else {
+                throw .notFound("there is no submission \(id) in \(path); `kling-ledger list` shows them")
+            }
             guard allowed.contains(current.state) else {
-                throw .conflict("cannot \(action) submission \(id): it is \(current.state.rawValue)")
+                let settled = current.state.isOpen ? "" : " and settled: nothing is left to close"
+                throw .conflict("cannot \(action) submission \(id): it is \(current.state.rawValue)\(settled)")
             }
             try body()
             return try recorded(id)
@@ -163,11 +185,14 @@ extension Ledger {
         return record
     }
 
+    /// What the submission holds, in micro-dollars.
+    private func heldMicros(_ id: String) throws(LedgerError) -> Int64 {
+        try connection.queryOne("SELECT \(Self.heldSum()) FROM entries WHERE submission_id = ?", [.text(id)]) { $0.int64(0) } ?? 0
+    }
+
     /// Releases whatever the submission still holds.
     private func releaseHeld(_ id: String, note: String, at now: String) throws(LedgerError) {
-        let held = try connection.queryOne(
-            "SELECT \(Self.heldSum()) FROM entries WHERE submission_id = ?",
-            [.text(id)]) { $0.int64(0) } ?? 0
+        let held = try heldMicros(id)
         if held > 0 { try insertEntry(.release, amount: USD(micros: held), submission: id, note: note, at: now) }
     }
 

@@ -27,8 +27,9 @@ extension Ledger {
             INSERT INTO submissions (
                 id, idempotency_key, provider, kind, model, mode, duration_seconds, sound, aspect_ratio,
                 team, project, user_name, tags, quote_micros, quote_units, unit_price_micros, unit_price_source,
-                price_table, price_version, price_rule, state, external_task_id, error_code, error_message, prompt, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                price_table, price_version, price_rule, state, external_task_id, error_code, error_message, prompt, created_at, updated_at,
+                request_fingerprint, parent_id, sender_host, sender_pid, sender_started)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .text(submission.id), .text(submission.idempotencyKey), .text(job.provider.rawValue),
@@ -39,6 +40,8 @@ extension Ledger {
                 .integer(quote?.unitPrice?.micros), .text(quote?.unitPriceSource?.rawValue), .text(quote?.table), .text(quote?.version), .text(quote?.rule),
                 .text(submission.state.rawValue), .text(submission.externalTaskID), .text(errorCode), .text(errorMessage),
                 .text(submission.prompt), .text(now), .text(now),
+                .text(submission.requestFingerprint), .text(submission.parentID), .text(submission.sender?.host),
+                .integer(submission.sender.map { Int64($0.pid) }), .text(submission.sender?.started),
             ])
     }
 
@@ -78,13 +81,17 @@ extension Ledger {
     }
 
     /// Appends one money movement, and the alerts it raises, inside the caller's transaction.
+    /// - Returns: the entry's id.
+    @discardableResult
     func insertEntry(
         _ kind: EntryKind, amount: USD, submission: String, note: String?, at timestamp: String
-    ) throws(LedgerError) {
+    ) throws(LedgerError) -> Int64 {
         try connection.run(
             "INSERT INTO entries (submission_id, kind, amount_micros, note, created_at) VALUES (?, ?, ?, ?, ?)",
             [.text(submission), .text(kind.rawValue), .integer(amount.micros), .text(note), .text(timestamp)])
-        try raiseAlerts(afterEntry: connection.lastInsertRowID, submission: submission, at: timestamp)
+        let entry = connection.lastInsertRowID
+        try raiseAlerts(afterEntry: entry, submission: submission, at: timestamp)
+        return entry
     }
 
     /// Tags as a JSON object with sorted keys, so equal tags are equal text.

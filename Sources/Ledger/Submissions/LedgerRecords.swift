@@ -88,11 +88,19 @@ public struct NewSubmission: Sendable {
     public var externalTaskID: String?
     /// The job's prompt, kept so that line items can be told apart. Never a secret.
     public var prompt: String?
+    /// A digest of everything the request asked for: the same idempotency key with another
+    /// fingerprint is another request, and is refused.
+    public var requestFingerprint: String?
+    /// The submission whose video this one extends.
+    public var parentID: String?
+    /// The process placing the hold.
+    public var sender: SenderIdentity?
 
     public init(
         id: String, idempotencyKey: String, job: BillableJob, aspectRatio: String? = nil, team: String? = nil,
         project: String? = nil, user: String? = nil, tags: [String: String] = [:], quote: QuotedPrice?,
-        state: SubmissionState, externalTaskID: String? = nil, prompt: String? = nil
+        state: SubmissionState, externalTaskID: String? = nil, prompt: String? = nil, requestFingerprint: String? = nil,
+        parentID: String? = nil, sender: SenderIdentity? = nil
     ) {
         self.id = id
         self.idempotencyKey = idempotencyKey
@@ -106,6 +114,20 @@ public struct NewSubmission: Sendable {
         self.state = state
         self.externalTaskID = externalTaskID
         self.prompt = prompt
+        self.requestFingerprint = requestFingerprint
+        self.parentID = parentID
+        self.sender = sender
+    }
+}
+
+/// A video the provider delivered: its id (what an extension names) and its address.
+public struct DeliveredVideoRecord: Sendable, Equatable {
+    public var id: String?
+    public var url: String
+
+    public init(id: String?, url: String) {
+        self.id = id
+        self.url = url
     }
 }
 

@@ -24,6 +24,25 @@ public struct SubmissionRecord: Sendable, Equatable {
     public let createdAt: Date
     public let updatedAt: Date
     public let balance: MoneyBalance
+    /// The provider's ids of the delivered videos (what `--video-id` of an extension names).
+    public let videoIDs: [String]
+    /// The submission this one extends.
+    public let parentID: String?
+    /// The process that placed the hold, where recorded.
+    public let sender: SenderIdentity?
+    public let requestFingerprint: String?
+    /// The job's prompt (the shots' prompts joined for a multi-shot job).
+    public let prompt: String?
+
+    /// Whether the submission still waits on a provider or a person.
+    public var isOpen: Bool { state.isOpen }
+}
+
+extension SubmissionState {
+    /// The states that hold money or may still: pending, submitted, processing, unknown.
+    public static let open: Set<SubmissionState> = [.pending, .submitted, .processing, .unknown]
+
+    public var isOpen: Bool { Self.open.contains(self) }
 }
 
 extension Ledger {
@@ -33,7 +52,8 @@ extension Ledger {
         s.price_table, s.price_version, s.price_rule, s.state, s.provider_task_id, s.external_task_id,
         s.final_unit_deduction, s.actual_cost_micros, s.video_urls, s.error_code, s.error_message, s.created_at, s.updated_at,
         (SELECT \(heldSum()) FROM entries WHERE submission_id = s.id),
-        (SELECT \(chargedSum()) FROM entries WHERE submission_id = s.id)
+        (SELECT \(chargedSum()) FROM entries WHERE submission_id = s.id),
+        s.video_ids, s.parent_id, s.sender_host, s.sender_pid, s.sender_started, s.request_fingerprint, s.prompt
         """
 
     /// One submission by its id, or `nil`.
@@ -52,12 +72,25 @@ extension Ledger {
         try submissions(where: "s.state IN ('pending', 'submitted', 'processing', 'unknown')", [])
     }
 
+    /// The submission that delivered a video, by the provider's video id, or `nil`.
+    public func submission(deliveringVideo videoID: String, provider: Provider) throws(LedgerError) -> SubmissionRecord? {
+        try submissions(
+            where: "s.provider = ? AND s.video_ids <> '[]' AND EXISTS (SELECT 1 FROM json_each(s.video_ids) WHERE value = ?)",
+            [.text(provider.rawValue), .text(videoID)]
+        ).first
+    }
+
     /// Submissions matching a filter, oldest first.
     public func submissions(
-        createdFrom start: Date? = nil, until end: Date? = nil, team: String? = nil, state: SubmissionState? = nil, limit: Int? = nil
+        createdFrom start: Date? = nil, until end: Date? = nil, team: String? = nil, state: SubmissionState? = nil,
+        provider: Provider? = nil, limit: Int? = nil
     ) throws(LedgerError) -> [SubmissionRecord] {
         var conditions = ["1"]
         var values: [SQLValue] = []
+        if let provider {
+            conditions.append("s.provider = ?")
+            values.append(.text(provider.rawValue))
+        }
         if let start {
             conditions.append("s.created_at >= ?")
             values.append(.text(Timestamp.string(start)))
@@ -109,6 +142,10 @@ extension Ledger {
             providerTaskID: row.optionalText(21), externalTaskID: row.optionalText(22), finalUnitDeduction: row.optionalText(23),
             actualCost: row.optionalInt64(24).map { USD(micros: $0) }, videoURLs: urls, errorCode: row.optionalText(26),
             errorMessage: row.optionalText(27), createdAt: created, updatedAt: updated,
-            balance: MoneyBalance(held: USD(micros: row.int64(30)), charged: USD(micros: row.int64(31))))
+            balance: MoneyBalance(held: USD(micros: row.int64(30)), charged: USD(micros: row.int64(31))),
+            videoIDs: (try? JSONDecoder().decode([String].self, from: Data(row.text(32).utf8))) ?? [],
+            parentID: row.optionalText(33),
+            sender: row.optionalText(34).map { SenderIdentity(host: $0, pid: Int32(clamping: row.int64(35)), started: row.optionalText(36)) },
+            requestFingerprint: row.optionalText(37), prompt: row.optionalText(38))
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gate
+import KlingCore
 import Ledger
 
 extension AlertFormat: ExpressibleByArgument {}
@@ -21,15 +22,21 @@ struct AlertsCommand: AsyncParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List alerts, newest first, with their delivery to each target.")
-        @OptionGroup var global: GlobalOptions
-        @Option(help: "How many alerts to show.") var limit = 50
+        @OptionGroup var ledger: LedgerOptions
+        @Option(parsing: .unconditional, help: "How many alerts to show.") var limit = 50
+        @Flag(help: "Print JSON (an array of alerts, each with its deliveries).") var json = false
+
+        func validate() throws {
+            if limit <= 0 { throw ValidationError("--limit must be a number above zero, not \(limit)") }
+        }
 
         func run() throws {
             try reportingFailures {
-                let ledger = try global.openLedger()
-                let alerts = try ledger.alerts(limit: limit)
+                let store = try ledger.open(.read)
+                let alerts = try store.alerts(limit: limit)
+                let deliveries = Dictionary(grouping: try store.deliveries(ofAlerts: alerts.map(\.id)), by: \.alert.id)
+                if json { return try printJSON(alerts.map { AlertJSON($0, deliveries: deliveries[$0.id] ?? []) }) }
                 guard !alerts.isEmpty else { return print("No alerts yet.") }
-                let deliveries = Dictionary(grouping: try ledger.deliveries(ofAlerts: alerts.map(\.id)), by: \.alert.id)
                 for alert in alerts {
                     print("#\(alert.id) \(Timestamp.string(alert.createdAt))  \(alert.message)")
                     for delivery in deliveries[alert.id] ?? [] {
@@ -43,7 +50,7 @@ struct AlertsCommand: AsyncParsableCommand {
 
     struct Deliver: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Deliver the alerts that are due, retrying failed ones on their schedule.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var ledger: LedgerOptions
         @Flag(help: "Try every undelivered alert now, ignoring the retry schedule (a target just came back).") var retryNow = false
 
         func run() async throws {
@@ -51,8 +58,7 @@ struct AlertsCommand: AsyncParsableCommand {
         }
 
         private func execute() async throws {
-            let ledger = try global.openLedger()
-            let attempts = try await AlertCourier().deliver(ledger: ledger, ignoringSchedule: retryNow)
+            let attempts = try await AlertCourier().deliver(ledger: try ledger.open(.write), ignoringSchedule: retryNow)
             guard !attempts.isEmpty else { return print("Nothing to deliver.") }
             for attempt in attempts {
                 let target = "alert #\(attempt.delivery.alert.id) → target \(attempt.delivery.target.id) (\(attempt.delivery.target.address.redacted))"
@@ -62,13 +68,13 @@ struct AlertsCommand: AsyncParsableCommand {
                     print("\(target): delivered")
                 }
             }
-            if attempts.contains(where: { $0.failure != nil }) { throw ExitCode(ExitStatus.providerUnavailable) }
+            if attempts.contains(where: { $0.failure != nil }) { throw ExitCode(ExitStatus.unavailable.rawValue) }
         }
     }
 
     struct Test: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Send a test message to a target.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var ledger: LedgerOptions
         @Option(help: "The target's id (`alerts target list`).") var target: Int64
 
         func run() async throws {
@@ -76,12 +82,12 @@ struct AlertsCommand: AsyncParsableCommand {
         }
 
         private func execute() async throws {
-            guard let found = try global.openLedger().alertTarget(id: target) else { throw AlertTargetError.noSuchTarget(target) }
+            guard let found = try ledger.open(.read).alertTarget(id: target) else { throw AlertTargetError.noSuchTarget(target) }
             do {
                 try await AlertCourier().sendTest(to: found)
             } catch {
                 FileHandle.standardError.write(Data("Error: the test message to target \(target) was not accepted: \((error as? any LocalizedError)?.errorDescription ?? "failed")\n".utf8))
-                throw ExitCode(ExitStatus.providerUnavailable)
+                throw ExitCode(ExitStatus.unavailable.rawValue)
             }
             print("Test message accepted by target \(target) (\(found.address.redacted)).")
         }
@@ -99,12 +105,13 @@ struct AlertsCommand: AsyncParsableCommand {
                     and give --webhook-env NAME, so it never lands in the ledger.
                     Example: kling-ledger alerts target add --webhook-env VIDEO_SLACK_URL --team video --format slack
                     """)
-            @OptionGroup var global: GlobalOptions
+            @OptionGroup var ledger: LedgerOptions
             @Option(help: ArgumentHelp("The webhook URL (stored in the ledger).", valueName: "url")) var webhook: String?
             @Option(help: ArgumentHelp("The environment variable holding the webhook URL, read when delivering.", valueName: "name")) var webhookEnv: String?
             @Option(help: "Only alerts of this team's budgets.") var team: String?
             @Flag(help: "Alerts of every budget (the default).") var all = false
             @Option(help: "slack ({\"text\": …}) or json (budget, scope, period, threshold, amounts).") var format: AlertFormat = .slack
+            @Flag(help: "Print the target as JSON.") var json = false
 
             func validate() throws {
                 guard (webhook == nil) != (webhookEnv == nil) else { throw ValidationError("give either --webhook URL or --webhook-env NAME") }
@@ -115,7 +122,8 @@ struct AlertsCommand: AsyncParsableCommand {
             func run() throws {
                 try reportingFailures {
                     let address: WebhookAddress = webhook.map(WebhookAddress.url) ?? .environment(webhookEnv ?? "")
-                    let target = try global.openLedger().addAlertTarget(address, team: team, format: format)
+                    let target = try ledger.open(.create).addAlertTarget(address, team: team, format: format)
+                    if json { return try printJSON(AlertTargetJSON(target)) }
                     print("Added alert target \(target.id): \(target.address.redacted), \(target.team.map { "team \($0)" } ?? "every budget"), \(target.format.rawValue) format.")
                     print("Check it with: kling-ledger alerts test --target \(target.id)")
                 }
@@ -124,11 +132,13 @@ struct AlertsCommand: AsyncParsableCommand {
 
         struct List: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "List the webhook targets.")
-            @OptionGroup var global: GlobalOptions
+            @OptionGroup var ledger: LedgerOptions
+            @Flag(help: "Print JSON (an array).") var json = false
 
             func run() throws {
                 try reportingFailures {
-                    let targets = try global.openLedger().alertTargets()
+                    let targets = try ledger.open(.read).alertTargets()
+                    if json { return try printJSON(targets.map(AlertTargetJSON.init)) }
                     guard !targets.isEmpty else { return print("No alert targets; add one with `kling-ledger alerts target add --webhook URL`.") }
                     for target in targets {
                         print("\(target.id)  \(target.address.redacted)  \(target.team.map { "team \($0)" } ?? "every budget")  \(target.format.rawValue)")
@@ -139,15 +149,79 @@ struct AlertsCommand: AsyncParsableCommand {
 
         struct Remove: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Stop sending alerts to a target.")
-            @OptionGroup var global: GlobalOptions
+            @OptionGroup var ledger: LedgerOptions
             @Argument(help: "The target's id.") var id: Int64
+            @Flag(help: "Print the removed target as JSON.") var json = false
 
             func run() throws {
                 try reportingFailures {
-                    let target = try global.openLedger().removeAlertTarget(id: id)
+                    let target = try ledger.open(.write).removeAlertTarget(id: id)
+                    if json { return try printJSON(AlertTargetJSON(target)) }
                     print("Removed alert target \(target.id) (\(target.address.redacted)).")
                 }
             }
+        }
+    }
+}
+
+/// An alert target as `--json` prints it; the URL only as shown (`redacted`), never whole.
+struct AlertTargetJSON: Encodable {
+    let id: Int64
+    let webhook: String
+    @Nullable var team: String?
+    let format: String
+    let created_at: String
+
+    init(_ target: AlertTarget) {
+        id = target.id
+        webhook = target.address.redacted
+        team = target.team
+        format = target.format.rawValue
+        created_at = Timestamp.string(target.createdAt)
+    }
+}
+
+/// An alert and its delivery to each target, as `alerts list --json` prints them.
+struct AlertJSON: Encodable {
+    struct Delivery: Encodable {
+        let target: Int64
+        let state: String
+        let delivered: Bool
+        let attempts: Int
+        @Nullable var last_error: String?
+    }
+
+    let id: Int64
+    let kind: String
+    let percent: Int
+    let budget: Int64
+    let scope: String
+    let period: String
+    let limit_usd: String
+    let charged_usd: String
+    let held_usd: String
+    @Nullable var projected_at: String?
+    let submission: String
+    let message: String
+    let created_at: String
+    let deliveries: [Delivery]
+
+    init(_ alert: Alert, deliveries: [AlertDelivery]) {
+        id = alert.id
+        kind = alert.kind.rawValue
+        percent = alert.percent
+        budget = alert.budgetID
+        scope = alert.scope.description
+        period = alert.periodLabel
+        limit_usd = alert.limit.decimalString
+        charged_usd = alert.charged.decimalString
+        held_usd = alert.held.decimalString
+        projected_at = alert.projectedAt.map(Timestamp.string)
+        submission = alert.submissionID
+        message = alert.message
+        created_at = Timestamp.string(alert.createdAt)
+        self.deliveries = deliveries.map {
+            Delivery(target: $0.target.id, state: $0.state, delivered: $0.deliveredAt != nil, attempts: $0.attempts, last_error: $0.lastError)
         }
     }
 }

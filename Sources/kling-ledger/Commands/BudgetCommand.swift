@@ -43,45 +43,73 @@ struct BudgetCommand: ParsableCommand {
 
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a budget, or change the limit of the one with the same scope and period.",
-            discussion: "Example: kling-ledger budget set --team video --period month --limit 500 --alert-at 50,80,100")
+            abstract: "Create a budget, or change the one with the same scope and period.",
+            discussion: """
+                A new budget needs --limit; it alerts at 50,80,100 % and is hard unless told \
+                otherwise. On a budget in force, only the fields given change, and each change is \
+                printed; --enforcement hard on a soft budget says that jobs that do not fit will \
+                now be refused.
+                Example: kling-ledger budget set --team video --period month --limit 500 --alert-at 50,80,100
+                """)
 
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var ledger: LedgerOptions
         @OptionGroup var scope: Scope
         @Option(help: "month, week, day or total.") var period: BudgetPeriod = .month
-        @Option(help: ArgumentHelp("The limit in USD, e.g. 500 or 49.99.", valueName: "usd")) var limit: String
-        @Option(help: ArgumentHelp("Alert thresholds in percent of the limit.", valueName: "p1,p2,…")) var alertAt: String = "50,80,100"
-        @Option(help: "hard (refuse) or soft (allow and warn).") var enforcement: Enforcement = .hard
+        @Option(parsing: .unconditional, help: ArgumentHelp("The limit in USD, e.g. 500 or 49.99 (needed for a new budget).", valueName: "usd"))
+        var limit: String?
+        @Option(help: ArgumentHelp("Alert thresholds in percent of the limit (new budgets: 50,80,100).", valueName: "p1,p2,…"))
+        var alertAt: String?
+        @Option(help: "hard (refuse) or soft (allow and warn); new budgets: hard.") var enforcement: Enforcement?
+        @Flag(help: "Print the budget and what changed as JSON.") var json = false
 
         func validate() throws {
-            guard let amount = USD(limit), amount > .zero else { throw ValidationError("--limit \"\(limit)\" must be an amount in USD above zero, e.g. 500") }
-            guard thresholds != nil else { throw ValidationError("--alert-at \"\(alertAt)\" must be whole percentages from 1 to 1000, e.g. 50,80,100") }
+            if let limit {
+                guard let amount = USD(limit), amount > .zero else { throw ValidationError("--limit \"\(limit)\" must be an amount in USD above zero, e.g. 500") }
+            }
+            if let alertAt, Self.thresholds(alertAt) == nil {
+                throw ValidationError("--alert-at \"\(alertAt)\" must be whole percentages from 1 to 1000, e.g. 50,80,100")
+            }
         }
 
-        var thresholds: [Int]? {
-            let values = alertAt.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        static func thresholds(_ text: String) -> [Int]? {
+            let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 1000 }) else { return nil }
             return Array(Swift.Set(values.compactMap { $0 })).sorted()
         }
 
         func run() throws {
             try reportingFailures {
-                let spec = BudgetSpec(scope: scope.scope, period: period, limit: USD(limit) ?? .zero, thresholds: thresholds ?? [], enforcement: enforcement)
-                let status = try global.openLedger().setBudget(spec)
-                print("Budget \(status.id) set.")
-                print(BudgetText.line(status))
+                let update = BudgetUpdate(limit: limit.flatMap { USD($0) }, thresholds: alertAt.flatMap(Self.thresholds), enforcement: enforcement)
+                let result = try ledger.open(.create).setBudget(scope: scope.scope, period: period, update)
+                if json {
+                    struct Output: Encodable { let budget: BudgetJSON; let created: Bool; let changes: [String] }
+                    return try printJSON(Output(budget: BudgetJSON(result.status), created: result.created, changes: result.changes.map(BudgetText.change)))
+                }
+                let id = result.status.id
+                if result.created {
+                    print("Budget \(id) created.")
+                } else if result.changes.isEmpty {
+                    print("Budget \(id) unchanged: it already had these values.")
+                } else {
+                    print("Budget \(id) changed:")
+                    for change in result.changes { print("  " + BudgetText.change(change)) }
+                }
+                print(BudgetText.table([result.status]))
+                if result.changes.contains(.enforcement(from: .soft, to: .hard)), result.status.used > result.status.spec.limit {
+                    warn("budget \(id) is already over its limit: every job it covers will be refused until the period ends or the limit is raised")
+                }
             }
         }
     }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Every budget: limit, charged, held, remaining and a usage bar.")
-        @OptionGroup var global: GlobalOptions
-        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var ledger: LedgerOptions
+        @Flag(help: "Print JSON (an array).") var json = false
 
         func run() throws {
             try reportingFailures {
-                let budgets = try global.openLedger().budgets()
+                let budgets = try ledger.open(.read).budgets()
                 if json { try printJSON(budgets.map(BudgetJSON.init)) } else { print(BudgetText.table(budgets)) }
             }
         }
@@ -89,14 +117,14 @@ struct BudgetCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "One budget in detail.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var ledger: LedgerOptions
         @Argument(help: "The budget id (see `budget list`).") var id: Int64
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
             try reportingFailures {
-                guard let status = try global.openLedger().budget(id: id) else {
-                    throw LedgerError.conflict("there is no budget \(id); `kling-ledger budget list` shows them")
+                guard let status = try ledger.open(.read).budget(id: id) else {
+                    throw LedgerError.notFound("there is no budget \(id); `kling-ledger budget list` shows them")
                 }
                 if json { try printJSON(BudgetJSON(status)) } else { print(BudgetText.detail(status)) }
             }
@@ -105,13 +133,14 @@ struct BudgetCommand: ParsableCommand {
 
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop a budget from applying (its history stays for reports).")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var ledger: LedgerOptions
         @Argument(help: "The budget id.") var id: Int64
+        @Flag(help: "Print the removed budget as JSON.") var json = false
 
         func run() throws {
             try reportingFailures {
-                let status = try global.openLedger().removeBudget(id: id)
-                print("Budget \(status.id) (\(status.name)) removed.")
+                let status = try ledger.open(.write).removeBudget(id: id)
+                if json { try printJSON(BudgetJSON(status)) } else { print("Budget \(status.id) (\(status.name)) removed.") }
             }
         }
     }
@@ -123,8 +152,9 @@ extension BudgetCommand {
             commandName: "time-zone",
             abstract: "Show the ledger's time zone, or set it (only before the first budget).",
             discussion: "Example: kling-ledger budget time-zone Europe/Berlin")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var ledger: LedgerOptions
         @Argument(help: "An IANA time zone such as Europe/Berlin; leave out to show the current one.") var zone: String?
+        @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
             if let zone, TimeZone(identifier: zone) == nil {
@@ -134,9 +164,14 @@ extension BudgetCommand {
 
         func run() throws {
             try reportingFailures {
-                let ledger = try global.openLedger()
-                if let zone, let timeZone = TimeZone(identifier: zone) { try ledger.setTimeZone(timeZone) }
-                print("Budget periods start at midnight in \(try ledger.timeZone().identifier).")
+                let store = try ledger.open(zone == nil ? .read : .create)
+                if let zone, let timeZone = TimeZone(identifier: zone) { try store.setTimeZone(timeZone) }
+                let current = try store.timeZone().identifier
+                if json {
+                    struct Output: Encodable { let time_zone: String }
+                    return try printJSON(Output(time_zone: current))
+                }
+                print("Budget periods start at midnight in \(current).")
             }
         }
     }
@@ -146,8 +181,8 @@ struct BudgetJSON: Encodable {
     let id: Int64
     let scope: String
     let period: String
-    let period_start: String?
-    let period_end: String?
+    @Nullable var period_start: String?
+    @Nullable var period_end: String?
     let enforcement: String
     let limit_usd: String
     let charged_usd: String
@@ -197,6 +232,17 @@ enum BudgetText {
         let percent = status.used.micros * 100 / limit
         return "[" + String(repeating: "#", count: charged) + String(repeating: "+", count: held)
             + String(repeating: "-", count: width - charged - held) + "] \(percent)%"
+    }
+
+    /// `limit $2.00 → $3.00`, `enforcement soft → hard: jobs that do not fit are now refused`.
+    static func change(_ change: BudgetChange.Field) -> String {
+        switch change {
+        case .limit(let from, let to): "limit \(from.formatted) → \(to.formatted)"
+        case .thresholds(let from, let to):
+            "alerts at \(from.map { "\($0)%" }.joined(separator: ",")) → \(to.map { "\($0)%" }.joined(separator: ","))"
+        case .enforcement(.soft, .hard): "enforcement soft → hard: jobs that do not fit are now refused, not just warned about"
+        case .enforcement(let from, let to): "enforcement \(from.rawValue) → \(to.rawValue)"
+        }
     }
 
     static func detail(_ status: BudgetStatus) -> String {

@@ -13,7 +13,8 @@ struct CompareCommand: ParsableCommand {
               kling-ledger compare --model kling-v2-5-turbo --mode pro --duration 10
             """)
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var pricing: PricingOptions
+    @OptionGroup var instant: PricingInstantOptions
     @OptionGroup var job: JobOptions
 
     @Flag(help: "Print the comparison as JSON.")
@@ -21,13 +22,13 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let book = try global.priceBook()
+            let book = try pricing.priceBook()
             let unitPrice = try job.unitPriceOverride()
             var quotes: [Quote] = []
             var unavailable: [(Provider, String)] = []
             for provider in Provider.allCases {
                 do {
-                    let quote = try book.quote(job.job(for: provider), at: job.pricingInstant, unitPriceOverride: unitPrice)
+                    let quote = try book.quote(job.job(for: provider), at: instant.instant, unitPriceOverride: unitPrice)
                     try quote.job.checkSendable()
                     quotes.append(quote)
                 } catch let error as any LocalizedError {

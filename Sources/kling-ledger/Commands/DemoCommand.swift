@@ -5,6 +5,7 @@ import KlingAPI
 import KlingCore
 import KlingSandbox
 import Ledger
+import Pricing
 
 /// `kling-ledger demo`: the whole flow against the built-in sandbox, no credentials needed.
 struct DemoCommand: AsyncParsableCommand {
@@ -13,12 +14,16 @@ struct DemoCommand: AsyncParsableCommand {
         abstract: "Run the whole flow against the built-in sandbox: budgets, submissions, a refusal, a failure, settlement.",
         discussion: """
             Starts the provider sandbox on 127.0.0.1, uses a fresh ledger in a temporary folder \
-            (or --ledger), sets demo budgets, submits jobs to all four providers, waits for them, \
-            settles them and prints the budgets, the alerts they raised and a summary. No real provider is called and no \
-            credential is needed.
+            (removed at the end), sets demo budgets, submits jobs to all four providers, waits for \
+            them, settles them and prints the budgets, the alerts they raised and a summary. No \
+            real provider is called and no credential is needed.
+
+            To keep the ledger and look at it afterwards, give --ledger with a new path. The demo \
+            refuses any existing ledger it did not create: it would change its budgets.
             """)
 
-    @OptionGroup var global: GlobalOptions
+    @Option(help: ArgumentHelp("Keep the demo's ledger at this new path (or a ledger an earlier demo made).", valueName: "path"))
+    var ledger: String?
 
     @Option(help: ArgumentHelp("Seconds each sandbox task takes.", valueName: "seconds"))
     var delay: Int = 2
@@ -32,9 +37,14 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     private func execute() async throws {
+        // Checked before anything starts: an existing ledger must be one a demo made.
+        let kept = try ledger.map(Self.demoLedger)
+        let folder = kept == nil ? try Self.temporaryFolder() : nil
+        defer { if let folder { try? FileManager.default.removeItem(at: folder) } }
+        let ledgerPath = kept?.path ?? folder?.appendingPathComponent("ledger.sqlite").path ?? ""
         let sandbox = try await Sandbox.start(delay: .seconds(delay))
         do {
-            try await run(with: sandbox)
+            try await run(with: sandbox, ledgerPath: ledgerPath, kept: kept != nil)
             await sandbox.stop()
         } catch {
             await sandbox.stop()
@@ -42,15 +52,34 @@ struct DemoCommand: AsyncParsableCommand {
         }
     }
 
-    private func run(with sandbox: Sandbox) async throws {
-        let ledgerPath = try global.ledgerPath ?? Self.temporaryLedger()
+    /// The ledger at `path` for a demo: a new one, marked as the demo's, or one an earlier demo
+    /// marked. Any other ledger is refused, untouched.
+    static func demoLedger(_ path: String) throws -> Ledger {
+        let existed = FileManager.default.fileExists(atPath: path)
+        if existed {
+            let found = try Ledger(path: path, access: .read)
+            guard try found.setting(demoMark) == "demo" else {
+                throw ValidationError(
+                    "\(path) is an existing ledger the demo did not create: the demo would change its budgets and alert targets, so it "
+                        + "was left untouched. Give --ledger a new path (e.g. --ledger demo.sqlite), or leave --ledger out")
+            }
+        }
+        let ledger = try Ledger(path: path, access: .create)
+        if !existed { try ledger.setSetting(demoMark, to: "demo") }
+        return ledger
+    }
+
+    static let demoMark = "created_by"
+
+    private func run(with sandbox: Sandbox, ledgerPath: String, kept: Bool) async throws {
         let environment = sandbox.environment
         let policy = ClientPolicy(polling: Backoff(first: .milliseconds(500), multiplier: 1.5, maximum: .seconds(2)))
-        let gate = Gate(ledgerPath: ledgerPath, prices: try global.priceBook()) { provider in
-            KlingClient(account: try ProviderAccount.fromEnvironment(provider, environment: environment), policy: policy)
-        }
+        let gate = Gate(
+            ledgerPath: ledgerPath, prices: try PriceBook.load(folder: nil),
+            clients: { provider in KlingClient(account: try ProviderAccount.fromEnvironment(provider, environment: environment), policy: policy) },
+            aceDataCallbackURL: sandbox.webhookURL("acedata-callbacks"))
         let ledger = try Ledger(path: ledgerPath)
-        print("Sandbox providers on \(sandbox.baseURL); ledger \(ledgerPath)\n")
+        print("Sandbox providers on \(sandbox.baseURL); ledger \(kept ? ledgerPath : "in a temporary folder (removed at the end)")\n")
 
         print("Budgets:")
         for spec in [
@@ -62,7 +91,7 @@ struct DemoCommand: AsyncParsableCommand {
             print("  budget \(status.id): \(status.name), \(spec.enforcement.rawValue), limit \(spec.limit.formatted)")
         }
 
-        try ledger.addAlertTarget(.url(sandbox.webhookURL("demo")), team: nil, format: .slack)
+        let target = try ledger.addAlertTarget(.url(sandbox.webhookURL("demo")), team: nil, format: .slack)
         print("  alerts go to a webhook in the sandbox (Slack format)")
 
         print("\nSubmitting:")
@@ -85,7 +114,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
             if try ledger.openSubmissions().isEmpty { break }
             guard ContinuousClock.now - start < .seconds(120) else {
-                print("  still open after 2 minutes; run `kling-ledger sync --ledger \(ledgerPath)` later")
+                print(kept ? "  still open after 2 minutes; run `kling-ledger sync --ledger \(ledgerPath)` later" : "  still open after 2 minutes")
                 break
             }
             try await Task.sleep(for: .seconds(1))
@@ -101,11 +130,17 @@ struct DemoCommand: AsyncParsableCommand {
         print("The sandbox created \(sandbox.tasks.count) tasks; refused and invalid jobs sent nothing.")
 
         let alerts = try ledger.alerts().reversed()
-        print("\nAlerts (\(sandbox.webhooks.count) of \(alerts.count) delivered to the sandbox's webhook):")
+        print("\nAlerts (\(sandbox.webhooks.filter { $0.name == "demo" }.count) of \(alerts.count) delivered to the sandbox's webhook):")
         for alert in alerts { print("  \(alert.message)") }
 
-        print("\nInspect: kling-ledger list --ledger \(ledgerPath)   (or budget list, status ID, alerts list)")
-        print("Report:  kling-ledger report monthly --ledger \(ledgerPath)   (or items, budgets, focus; `report` lists them)")
+        // The sandbox's webhook goes away with the demo: later alerts must not queue for it.
+        try ledger.removeAlertTarget(id: target.id)
+        if kept {
+            print("\nInspect: kling-ledger list --ledger \(ledgerPath)   (or budget list, status ID, alerts list)")
+            print("Report:  kling-ledger report monthly --ledger \(ledgerPath)   (or items, budgets, focus; `report` lists them)")
+        } else {
+            print("\nTo keep the ledger and look at it afterwards: kling-ledger demo --ledger demo.sqlite")
+        }
     }
 
     struct DemoJob {
@@ -123,9 +158,9 @@ struct DemoCommand: AsyncParsableCommand {
         DemoJob(job: VideoJob(provider: .kling, model: "kling-v1", mode: .std, prompt: "something the safety check blocks"), team: "video", blocked: true),
     ]
 
-    static func temporaryLedger() throws -> String {
+    static func temporaryFolder() throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kling-ledger-demo-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return folder.appendingPathComponent("ledger.sqlite").path
+        return folder
     }
 }

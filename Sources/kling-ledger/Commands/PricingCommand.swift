@@ -15,14 +15,14 @@ struct PricingCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show each table: file, source, settlement basis and versions with their effective dates.")
 
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var pricing: PricingOptions
 
         @Flag(help: "Print the tables as JSON.")
         var json = false
 
         func run() throws {
             try reportingFailures {
-                let book = try global.priceBook()
+                let book = try pricing.priceBook()
                 let tables = Provider.allCases.compactMap { book.tables[$0] }
                 let now = Date()
                 if json {

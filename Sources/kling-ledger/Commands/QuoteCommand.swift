@@ -16,7 +16,8 @@ struct QuoteCommand: ParsableCommand {
               kling-ledger quote --model kling-v2-6 --mode pro --sound --unit-price 0.098
             """)
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var pricing: PricingOptions
+    @OptionGroup var instant: PricingInstantOptions
 
     @Option(help: "The gateway to price the job at.")
     var provider: Provider = .kling
@@ -28,8 +29,8 @@ struct QuoteCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let quote = try global.priceBook().quote(
-                job.job(for: provider), at: job.pricingInstant, unitPriceOverride: try job.unitPriceOverride())
+            let quote = try pricing.priceBook().quote(
+                job.job(for: provider), at: instant.instant, unitPriceOverride: try job.unitPriceOverride())
             if json {
                 try printJSON(QuoteJSON(quote: quote))
             } else {

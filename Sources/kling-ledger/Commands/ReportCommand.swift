@@ -21,13 +21,14 @@ struct ReportCommand: ParsableCommand {
               kling-ledger report focus --month 2026-11 --output focus.csv
             """)
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var ledgerOptions: LedgerOptions
     @Argument(help: "The report to run; leave out to list them.") var name: String?
     @Option(help: ArgumentHelp("The month, as YYYY-MM. Default: the current month.", valueName: "YYYY-MM")) var month: String?
     @Option(help: ArgumentHelp("Group by these dimensions (reports that have them): team, project, user, provider, model, mode, tag:KEY.", valueName: "d1,d2,…"))
     var by: String?
     @Option(help: ArgumentHelp("Write the CSV to this file (all or nothing) instead of standard output.", valueName: "file")) var output: String?
     @Option(help: ArgumentHelp("A folder of one's own *.sql report definitions.", valueName: "dir")) var reports: String?
+    @Flag(help: "With no report name: list the reports as JSON. (A report itself is always CSV.)") var json = false
 
     func validate() throws {
         do {
@@ -36,6 +37,7 @@ struct ReportCommand: ParsableCommand {
         } catch {
             throw ValidationError(error.errorDescription ?? "\(error)")
         }
+        if name != nil, json { throw ValidationError("--json lists the reports; a report itself is CSV (leave out --json, or the name)") }
         if name == nil, month != nil || by != nil || output != nil {
             throw ValidationError("--month, --by and --output need a report name; `kling-ledger report` lists them")
         }
@@ -47,7 +49,7 @@ struct ReportCommand: ParsableCommand {
             guard let name else { return try list(catalog) }
             let report = try catalog.definition(named: name)
             let grouping = try by.map { text throws(ReportError) in try Grouping(parsing: text) }
-            let ledger = try global.openLedger()
+            let ledger = try ledgerOptions.open(.read)
             let chosenMonth = try month.map { text throws(ReportError) in try ReportMonth(text) } ?? ReportMonth(containing: Date(), in: try ledger.timeZone())
             let rows = try write(to: output) { writer in
                 try ReportRunner.run(report, on: ledger, month: chosenMonth, grouping: grouping, into: writer)
@@ -60,6 +62,10 @@ struct ReportCommand: ParsableCommand {
 
     private func list(_ catalog: ReportCatalog) throws {
         let definitions = try catalog.definitions()
+        if json {
+            struct Definition: Encodable { let name: String; let summary: String; let dimensions: [String]; let file: String }
+            return try printJSON(definitions.map { Definition(name: $0.name, summary: $0.summary, dimensions: $0.dimensions, file: $0.file.path) })
+        }
         let width = definitions.map(\.name.count).max() ?? 0
         for definition in definitions {
             var line = definition.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + definition.summary

@@ -5,31 +5,32 @@ import KlingAPI
 import Gate
 import KlingCore
 import Ledger
+import Reports
 
 /// `kling-ledger status [ID]`: one submission, or the open ones.
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show one submission, or every open one (pending, submitted, processing, unknown).")
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var ledger: LedgerOptions
 
     @Argument(help: "The submission id (kl-…); all open submissions if left out.")
     var id: String?
 
-    @Flag(help: "Print JSON.")
+    @Flag(help: "Print JSON: one submission, or an array.")
     var json = false
 
     func run() throws {
         try reportingFailures {
-            let ledger = try global.openLedger()
+            let store = try ledger.open(.read)
             if let id {
-                guard let record = try ledger.submission(id: id) else {
-                    throw LedgerError.conflict("there is no submission \(id) in \(ledger.path); `kling-ledger list` shows them")
+                guard let record = try store.submission(id: id) else {
+                    throw LedgerError.notFound("there is no submission \(id) in \(store.path); `kling-ledger list` shows them")
                 }
                 if json { try printJSON(SubmissionJSON(record)) } else { print(SubmissionText.describe(record)) }
                 return
             }
-            let open = try ledger.openSubmissions()
+            let open = try store.openSubmissions()
             if json { try printJSON(open.map { SubmissionJSON($0) }) } else {
                 print(open.isEmpty ? "No open submissions." : open.map(SubmissionText.describe).joined(separator: "\n"))
             }
@@ -39,46 +40,65 @@ struct StatusCommand: ParsableCommand {
 
 /// `kling-ledger list`: submissions, filtered.
 struct ListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List submissions, oldest first.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List submissions, oldest first.",
+        discussion: "Example: kling-ledger list --month 2026-11 --team video --provider kling --limit 20")
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var ledger: LedgerOptions
 
-    @Option(help: ArgumentHelp("Only this calendar month (UTC), e.g. 2026-11.", valueName: "yyyy-mm"))
+    @Option(help: ArgumentHelp("Only this calendar month in the ledger's time zone (as reports count it), e.g. 2026-11.", valueName: "yyyy-mm"))
     var month: String?
+
+    @Option(help: ArgumentHelp("Only submissions made at or after this instant (ISO 8601: 2026-11-01 or 2026-11-01T12:00:00Z).", valueName: "date"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Only submissions made before this instant (ISO 8601).", valueName: "date"))
+    var until: String?
 
     @Option(help: "Only this team.")
     var team: String?
 
+    @Option(help: "Only this provider.")
+    var provider: Provider?
+
     @Option(help: "Only this state: pending, submitted, processing, succeeded, failed, rejected, send_failed, unknown.")
     var state: String?
 
-    @Flag(help: "Print JSON.")
+    @Option(parsing: .unconditional, help: "At most this many (the oldest first).")
+    var limit: Int?
+
+    @Flag(help: "Print JSON (an array).")
     var json = false
 
     func validate() throws {
-        if let month, Self.monthBounds(month) == nil { throw ValidationError("--month \"\(month)\" must be yyyy-mm, e.g. 2026-11") }
+        if let month { do { _ = try ReportMonth(month) } catch { throw ValidationError("--month \"\(month)\" must be yyyy-mm, e.g. 2026-11") } }
+        for (name, value) in [("--since", since), ("--until", until)] {
+            if let value, Date(iso8601OrDay: value) == nil {
+                throw ValidationError("\(name) \"\(value)\" is not an ISO 8601 date such as 2026-11-01 or 2026-11-01T12:00:00Z")
+            }
+        }
+        if month != nil, since != nil || until != nil { throw ValidationError("give --month or --since/--until, not both") }
         if let state, SubmissionState(rawValue: state) == nil {
             throw ValidationError("--state \"\(state)\" is not a state; use one of \(SubmissionState.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        if let limit, limit <= 0 { throw ValidationError("--limit must be a number above zero, not \(limit)") }
     }
 
     func run() throws {
         try reportingFailures {
-            let bounds = month.flatMap(Self.monthBounds)
-            let records = try global.openLedger().submissions(
-                createdFrom: bounds?.start, until: bounds?.end, team: team, state: state.flatMap(SubmissionState.init(rawValue:)))
+            let store = try ledger.open(.read)
+            var start = since.flatMap(Date.init(iso8601OrDay:))
+            var end = until.flatMap(Date.init(iso8601OrDay:))
+            if let month {
+                // One definition of a month's bounds, shared with the reports and budgets.
+                (start, end) = try ReportMonth(month).bounds(in: try store.timeZone())
+            }
+            let records = try store.submissions(
+                createdFrom: start, until: end, team: team, state: state.flatMap(SubmissionState.init(rawValue:)), provider: provider, limit: limit)
             if json { try printJSON(records.map { SubmissionJSON($0) }) } else {
                 print(records.isEmpty ? "No submissions." : records.map(SubmissionText.line).joined(separator: "\n"))
             }
         }
-    }
-
-    static func monthBounds(_ text: String) -> (start: Date, end: Date)? {
-        guard let start = Date(iso8601OrDay: text + "-01") else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        guard let end = calendar.date(byAdding: .month, value: 1, to: start) else { return nil }
-        return (start, end)
     }
 }
 
@@ -89,46 +109,70 @@ struct SyncCommand: AsyncParsableCommand {
         abstract: "Poll every open submission, settle finished ones, resolve unknown ones, and print what changed.",
         discussion: """
             An unknown submission (answer lost) is looked up by its id, sent as external_task_id: \
-            found, it is adopted and settled; provably absent, its hold is released; when the \
-            provider cannot tell, the hold stays and `kling-ledger resolve` closes it by hand. \
-            A pending submission older than --pending-grace (its process died before sending) is \
-            treated the same way.
+            found, it is adopted and settled; provably absent, its hold is released. A pending \
+            submission whose sending process has ended (or, sent from another host, is older than \
+            --pending-grace) is treated the same way. What sync cannot settle — the provider \
+            cannot look a task up by our id, or no longer knows a task — stays `unknown` with its \
+            hold, and sync exits 5 until `kling-ledger resolve` closes it. Exit 69 when a provider \
+            could not be asked.
             """)
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var pricing: PricingOptions
 
-    @Option(help: ArgumentHelp("Seconds before a pending submission counts as abandoned.", valueName: "seconds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds before a pending submission from another host counts as abandoned.", valueName: "seconds"))
     var pendingGrace: Int = 600
 
-    @Flag(help: "Print JSON.")
+    @Flag(help: "Print JSON (an array of changes).")
     var json = false
+
+    func validate() throws {
+        if pendingGrace < 0 { throw ValidationError("--pending-grace must be zero or more seconds, not \(pendingGrace)") }
+    }
 
     func run() async throws {
         try await reportingFailures { try await execute() }
     }
 
     private func execute() async throws {
-        let changes = try await global.gate().sync(pendingGrace: .seconds(max(0, pendingGrace)))
+        let changes = try await gate(ledger, pricing).sync(pendingGrace: .seconds(pendingGrace))
         if json {
-            struct Change: Encodable { let id: String; let before: String; let after: SubmissionJSON; let note: String }
-            try printJSON(changes.map { Change(id: $0.before.id, before: $0.before.state.rawValue, after: SubmissionJSON($0.after), note: $0.note) })
-            return
+            struct Change: Encodable { let id: String; let before: String; let after: SubmissionJSON; let needs_person: Bool; let updated: Bool; let note: String }
+            try printJSON(changes.map {
+                Change(id: $0.before.id, before: $0.before.state.rawValue, after: SubmissionJSON($0.after), needs_person: $0.outcome == .needsPerson,
+                       updated: $0.outcome != .notUpdated, note: $0.note)
+            })
+        } else {
+            if changes.isEmpty { print("Nothing open: every submission is settled.") }
+            for change in changes {
+                let arrow = change.before.state == change.after.state ? change.after.state.rawValue : "\(change.before.state.rawValue) → \(change.after.state.rawValue)"
+                print("\(change.before.id)  \(arrow)  \(change.note)")
+            }
         }
-        if changes.isEmpty { print("Nothing open: every submission is settled.") }
-        for change in changes {
-            let arrow = change.before.state == change.after.state ? change.after.state.rawValue : "\(change.before.state.rawValue) → \(change.after.state.rawValue)"
-            print("\(change.before.id)  \(arrow)  \(change.note)")
+        let people = changes.filter { $0.outcome == .needsPerson }.count
+        if people > 0 {
+            if !json { warn("\(people) submission\(people == 1 ? "" : "s") need\(people == 1 ? "s" : "") a person: follow the advice above") }
+            throw ExitCode(ExitStatus.needsPerson.rawValue)
         }
+        if changes.contains(where: { $0.outcome == .notUpdated }) { throw ExitCode(ExitStatus.unavailable.rawValue) }
     }
 }
 
-/// `kling-ledger resolve ID --succeeded|--failed`: an operator closes an unknown submission.
+/// `kling-ledger resolve ID --succeeded|--failed`: a person closes an open submission.
 struct ResolveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resolve",
-        abstract: "Close an unknown submission by hand, recorded as an adjustment with a note.")
+        abstract: "Close an open submission by hand (pending, submitted, processing or unknown), as an adjustment with a note.",
+        discussion: """
+            For a submission `sync` cannot settle: check the task at the provider (its dashboard \
+            or bill), then say how it ended. --succeeded charges --cost (default: the quote); \
+            --failed releases the hold and charges nothing. --task-id records the provider's \
+            task id so the bill can be matched later.
 
-    @OptionGroup var global: GlobalOptions
+            Example: kling-ledger resolve kl-mh1x2y-3f2a… --succeeded --cost 0.35 --task-id 8a2f… --note "billed on the Pixazo dashboard"
+            """)
+
+    @OptionGroup var ledger: LedgerOptions
 
     @Argument(help: "The submission id.")
     var id: String
@@ -139,11 +183,17 @@ struct ResolveCommand: ParsableCommand {
     @Flag(help: "The task never ran or was not billed: release the hold.")
     var failed = false
 
-    @Option(help: ArgumentHelp("What the provider really billed, in USD, e.g. 0.70.", valueName: "usd"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("What the provider really billed, in USD, e.g. 0.70.", valueName: "usd"))
     var cost: String?
+
+    @Option(help: ArgumentHelp("The provider's task id, when known.", valueName: "id"))
+    var taskID: String?
 
     @Option(help: "Why, for the audit trail.")
     var note: String = "resolved by an operator"
+
+    @Flag(help: "Print the submission as JSON.")
+    var json = false
 
     func validate() throws {
         guard succeeded != failed else { throw ValidationError("say how it ended: exactly one of --succeeded or --failed") }
@@ -155,8 +205,8 @@ struct ResolveCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let record = try global.gate().resolve(id, succeeded: succeeded, cost: cost.flatMap { USD($0) }, note: note)
-            print(SubmissionText.describe(record))
+            let record = try ledger.open(.write).resolve(id, succeeded: succeeded, cost: cost.flatMap { USD($0) }, note: note, providerTaskID: taskID)
+            if json { try printJSON(SubmissionJSON(record)) } else { print(SubmissionText.describe(record)) }
         }
     }
 }

@@ -13,9 +13,17 @@ struct SubmitCommand: AsyncParsableCommand {
         abstract: "Submit a job through the budget gate: quote, hold against every budget, send, record.",
         discussion: """
             The quote is held against every budget that applies before anything is sent; a hard \
-            budget without room refuses the job (exit 3) and nothing is sent. With --wait the \
-            task is polled until it ends and settled to its real cost. Without it, \
-            `kling-ledger sync` settles it later.
+            budget without room refuses the job (exit 3) and nothing is sent. An invalid job is \
+            refused (exit 64) and leaves nothing in the ledger. With --wait the task is polled \
+            until it ends and settled to its real cost. Without it, the command returns once the \
+            provider has created the task, and `kling-ledger sync` settles it later.
+
+            Ctrl-C (or SIGTERM) stops cleanly: it says where the submission stands and how to go \
+            on, and exits 130.
+
+            An extension is billed as the video it extends: `--extend ID` extends a submission of \
+            this ledger at its model and mode; `--kind extend --video-id V` looks V up in the \
+            ledger, and needs --model and --mode when V is not there.
 
             Credentials come from the environment (KLING_ACCESS_KEY + KLING_SECRET_KEY or \
             KLING_API_KEY, PIXAZO_SUBSCRIPTION_KEY, ACEDATA_API_TOKEN, KKIAI_API_KEY).
@@ -23,9 +31,11 @@ struct SubmitCommand: AsyncParsableCommand {
             Examples:
               kling-ledger submit --prompt "a fox in the snow" --team video --wait
               kling-ledger submit --provider pixazo --prompt "a lighthouse" --dry-run
+              kling-ledger submit --extend kl-mh1x2y-3f2a… --prompt "the fox runs on"
             """)
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var pricing: PricingOptions
 
     @Option(help: "The gateway to send the job to.")
     var provider: Provider = .kling
@@ -33,10 +43,13 @@ struct SubmitCommand: AsyncParsableCommand {
     @OptionGroup var job: JobOptions
     @OptionGroup var request: RequestOptions
 
+    @Option(help: ArgumentHelp("Extend the video of this submission (priced at its model and mode).", valueName: "submission-id"))
+    var extend: String?
+
     @Flag(help: "Wait for the task to end and settle it, with a progress line.")
     var wait = false
 
-    @Option(help: ArgumentHelp("With --wait: give up waiting after this many seconds (the task goes on).", valueName: "seconds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --wait: give up waiting after this many seconds (the task goes on).", valueName: "seconds"))
     var timeout: Int?
 
     @Flag(help: "Quote and check the budgets only: nothing is held, sent or recorded.")
@@ -46,9 +59,11 @@ struct SubmitCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        if job.at != nil { throw ValidationError("--at is for quotes; a submission is priced at the moment it is made") }
-        if let timeout, timeout <= 0 { throw ValidationError("--timeout must be a number of seconds above zero") }
+        if let timeout, timeout <= 0 { throw ValidationError("--timeout must be a number of seconds above zero, not \(timeout)") }
         if timeout != nil, !wait { throw ValidationError("--timeout only applies with --wait") }
+        if extend != nil, job.kind != .text2video, job.kind != .extend {
+            throw ValidationError("--extend makes an extension: leave --kind out (or give --kind extend)")
+        }
     }
 
     func run() async throws {
@@ -56,36 +71,55 @@ struct SubmitCommand: AsyncParsableCommand {
     }
 
     private func execute() async throws {
-        let gate = try global.gate()
-        let submission = try request.request(provider: provider, priced: job)
-        if dryRun {
-            try report(gate.dryRun(submission))
-            return
+        let gate = try gate(ledger, pricing)
+        var submission = try request.request(provider: provider, priced: job)
+        if let extend {
+            submission.job.kind = .extend
+            submission.extending = extend
         }
-        let progress = ProgressLine()
-        let onProgress: (@Sendable (SubmissionProgress) -> Void)? = json ? nil : { @Sendable in progress.update($0) }
-        let result = try await gate.submit(submission, wait: wait, timeout: timeout.map { Duration.seconds($0) }, progress: onProgress)
+        if dryRun { return try report(gate.dryRun(submission)) }
+
+        let progress = ProgressLine(quiet: json)
+        let work = Task { [submission, wait, timeout] in
+            try await gate.submit(submission, wait: wait, timeout: timeout.map { Duration.seconds($0) }) { progress.update($0) }
+        }
+        let trap = SignalTrap { _ in work.cancel() }
+        defer { trap.release() }
+        let result: GateResult
+        do {
+            result = try await work.value
+        } catch is CancellationError {
+            progress.finish()
+            throw CommandFailure(status: .interrupted, message: "interrupted before anything was held or sent")
+        }
         progress.finish()
+
         if json {
-            try printJSON(SubmissionJSON(result.submission, warnings: result.warnings))
+            try printJSON(SubmitResultJSON(result))
         } else {
-            if result.decision == .existing { print("Idempotency key already used: this is the first submission, nothing was sent.") }
+            if result.decision == .replayed {
+                print("Replayed: this idempotency key was used for this same request before; this is that submission, nothing was sent again.")
+            }
             print(SubmissionText.describe(result.submission))
+            if result.interrupted { print(SubmissionText.interrupted(result.submission)) }
         }
-        for warning in result.warnings { FileHandle.standardError.write(Data("Warning: \(warning)\n".utf8)) }
-        if case .refusedByBudget(let refusal) = result.decision {
+        for warning in result.warnings { warn(warning.description) }
+        if case .refusedByBudget(let refusal) = result.decision, !json {
             FileHandle.standardError.write(Data("Error: \(refusal)\n".utf8))
         }
-        let code = result.submission.exitCode
-        if code != 0 { throw ExitCode(code) }
+        let stoppedWaiting = result.warnings.contains { if case .stoppedWaiting = $0 { true } else { false } }
+        let status = result.interrupted ? .interrupted : result.submission.exitStatus(waited: wait, stoppedWaiting: stoppedWaiting)
+        if status != .success { throw ExitCode(status.rawValue) }
     }
 
     private func report(_ dryRun: DryRun) throws {
         if json {
-            struct Check: Encodable { let budget: Int64; let name: String; let limit_usd: String; let charged_usd: String; let held_usd: String; let fits: Bool; let enforcement: String }
-            struct Output: Encodable { let quote_usd: String; let budgets: [Check]; let would_submit: Bool }
+            struct Check: Encodable {
+                let budget: Int64; let name: String; let limit_usd: String; let charged_usd: String; let held_usd: String; let fits: Bool; let enforcement: String
+            }
+            struct Output: Encodable { let quote: QuoteJSON; let quote_usd: String; let budgets: [Check]; let would_submit: Bool }
             try printJSON(Output(
-                quote_usd: dryRun.quote.amount.decimalString,
+                quote: QuoteJSON(quote: dryRun.quote), quote_usd: dryRun.quote.amount.decimalString,
                 budgets: dryRun.budgets.map {
                     Check(budget: $0.id, name: $0.name, limit_usd: $0.spec.limit.decimalString, charged_usd: $0.charged.decimalString,
                           held_usd: $0.held.decimalString, fits: $0.fits(dryRun.quote.amount), enforcement: $0.spec.enforcement.rawValue)
@@ -100,8 +134,8 @@ struct SubmitCommand: AsyncParsableCommand {
             if dryRun.budgets.isEmpty { print("  no budget applies") }
         }
         if let refusal = dryRun.refusal {
-            FileHandle.standardError.write(Data("Error: \(refusal)\n".utf8))
-            throw ExitCode(ExitStatus.refusedByBudget)
+            if !json { FileHandle.standardError.write(Data("Error: \(refusal)\n".utf8)) }
+            throw ExitCode(ExitStatus.refusedByBudget.rawValue)
         }
     }
 }

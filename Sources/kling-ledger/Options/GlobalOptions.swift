@@ -1,10 +1,11 @@
 import ArgumentParser
+import Foundation
 import Gate
 import Ledger
 import Pricing
 
-/// The options every command takes: which ledger and which price tables.
-struct GlobalOptions: ParsableArguments {
+/// `--ledger`: which ledger a command reads or writes.
+struct LedgerOptions: ParsableArguments {
     @Option(
         name: .customLong("ledger"),
         help: ArgumentHelp(
@@ -13,6 +14,18 @@ struct GlobalOptions: ParsableArguments {
             valueName: "path"))
     var ledgerPath: String?
 
+    /// The ledger file in force.
+    var path: String { Ledger.path(option: ledgerPath) }
+
+    /// The ledger in force: read-only commands open it read-only and never create it; only
+    /// commands that record something start a new one.
+    func open(_ access: Ledger.Access) throws -> Ledger {
+        try Ledger(path: path, access: access)
+    }
+}
+
+/// `--pricing`: which price tables a command reads.
+struct PricingOptions: ParsableArguments {
     @Option(
         name: .customLong("pricing"),
         help: ArgumentHelp(
@@ -25,14 +38,9 @@ struct GlobalOptions: ParsableArguments {
     func priceBook() throws -> PriceBook {
         try PriceBook.load(folder: pricingFolder)
     }
+}
 
-    /// The ledger in force, opened and migrated.
-    func openLedger() throws -> Ledger {
-        try Ledger(path: Ledger.path(option: ledgerPath))
-    }
-
-    /// The gate over the ledger and tables in force, with clients from the environment.
-    func gate() throws -> Gate {
-        Gate(ledgerPath: Ledger.path(option: ledgerPath), prices: try priceBook())
-    }
+/// The gate over the ledger and tables in force, with clients from the environment.
+func gate(_ ledger: LedgerOptions, _ pricing: PricingOptions) throws -> Gate {
+    Gate(ledgerPath: ledger.path, prices: try pricing.priceBook())
 }

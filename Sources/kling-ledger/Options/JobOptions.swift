@@ -7,7 +7,26 @@ extension Provider: ExpressibleByArgument {}
 extension VideoKind: ExpressibleByArgument {}
 extension Mode: ExpressibleByArgument {}
 
-/// The fields of a job that decide its price, shared by `quote` and `compare`.
+/// `--at`: price with the tables in force at another instant (quotes only: a submission is
+/// priced when it is made).
+struct PricingInstantOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Price with the tables in force at this instant (ISO 8601, e.g. 2026-03-01 or 2026-03-01T12:00:00Z).",
+            discussion: "Default: now.", valueName: "date"))
+    var at: String?
+
+    func validate() throws {
+        if let at, Date(iso8601OrDay: at) == nil {
+            throw ValidationError("--at \"\(at)\" is not an ISO 8601 date such as 2026-03-01 or 2026-03-01T12:00:00Z")
+        }
+    }
+
+    /// When to price: `--at`, else now.
+    var instant: Date { at.flatMap(Date.init(iso8601OrDay:)) ?? Date() }
+}
+
+/// The fields of a job that decide its price, shared by `quote`, `compare` and `submit`.
 struct JobOptions: ParsableArguments {
     @Option(help: "What the video is made from.")
     var kind: VideoKind = .text2video
@@ -18,7 +37,8 @@ struct JobOptions: ParsableArguments {
     @Option(help: ArgumentHelp("std (720p) or pro (1080p).", discussion: "Default: std; Pixazo takes none."))
     var mode: Mode?
 
-    @Option(help: ArgumentHelp("The video length in seconds.", valueName: "seconds"))
+    // Unconditional, so that `--duration -5` is read as a (refused) value, not as a flag.
+    @Option(parsing: .unconditional, help: ArgumentHelp("The video length in seconds.", valueName: "seconds"))
     var duration: Int = 5
 
     @Flag(inversion: .prefixedNo, help: "Generate sound with the video (kling-v2-6 and later).")
@@ -31,26 +51,14 @@ struct JobOptions: ParsableArguments {
             valueName: "usd"))
     var unitPrice: String?
 
-    @Option(
-        help: ArgumentHelp(
-            "Price with the tables in force at this instant (ISO 8601, e.g. 2026-03-01 or 2026-03-01T12:00:00Z).",
-            discussion: "Default: now.", valueName: "date"))
-    var at: String?
-
     func validate() throws {
-        guard duration > 0 else { throw ValidationError("--duration must be a whole number of seconds above zero, e.g. 5") }
-        if let at, Date(iso8601OrDay: at) == nil {
-            throw ValidationError("--at \"\(at)\" is not an ISO 8601 date such as 2026-03-01 or 2026-03-01T12:00:00Z")
-        }
+        guard duration > 0 else { throw ValidationError("--duration must be a whole number of seconds above zero, e.g. 5, not \(duration)") }
     }
 
     /// The job for one provider.
     func job(for provider: Provider) -> BillableJob {
         BillableJob(provider: provider, kind: kind, model: model, mode: mode, durationSeconds: duration, sound: sound)
     }
-
-    /// When to price: `--at`, else now.
-    var pricingInstant: Date { at.flatMap(Date.init(iso8601OrDay:)) ?? Date() }
 
     /// The unit price override from `--unit-price` or `KLING_UNIT_PRICE`.
     func unitPriceOverride() throws -> UnitPrice? {

@@ -38,10 +38,3 @@ struct QuoteJSON: Encodable {
         try container.encode(quote.source, forKey: .source)
     }
 }
-
-/// Prints any `Encodable` as pretty, key-sorted JSON on standard output.
-func printJSON(_ value: some Encodable) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
-}
