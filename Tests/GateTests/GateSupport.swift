@@ -25,9 +25,10 @@ struct GateFixture {
         let policy = ClientPolicy(
             maxRetries: maxRetries, polling: Backoff(first: .milliseconds(100), maximum: .milliseconds(300)), requestTimeout: .seconds(10),
             blockingCreateTimeout: .seconds(20))
-        let gate = Gate(ledgerPath: path, prices: try PriceBook.load(environment: [:])) { provider in
-            KlingClient(account: try ProviderAccount.fromEnvironment(provider, environment: environment), policy: policy)
-        }
+        let gate = Gate(
+            ledgerPath: path, prices: try PriceBook.load(environment: [:]),
+            clients: { provider in KlingClient(account: try ProviderAccount.fromEnvironment(provider, environment: environment), policy: policy) },
+            aceDataCallbackURL: sandbox.webhookURL("acedata-callbacks"))
         let fixture = GateFixture(sandbox: sandbox, gate: gate, ledger: try Ledger(path: path), folder: folder)
         defer { try? FileManager.default.removeItem(at: folder) }
         do {

@@ -62,7 +62,7 @@ struct GateTests {
             let request = SubmissionRequest(job: cheapJob(), idempotencyKey: "batch-7/item-1")
             let first = try await fixture.gate.submit(request)
             let second = try await fixture.gate.submit(request)
-            #expect(second.decision == .existing)
+            #expect(second.decision == .replayed)
             #expect(second.submission.id == first.submission.id)
             #expect(fixture.sandbox.requests.filter { $0.method == "POST" }.count == 1)
             #expect(try fixture.ledger.submissions().count == 1)
@@ -148,17 +148,17 @@ struct GateTests {
         }
     }
 
-    @Test("An invalid job is recorded as rejected, with no money and no request")
-    func invalidJob() async throws {
+    @Test("An invalid job is refused with nothing written, held or sent", arguments: [
+        VideoJob(provider: .kling, model: "kling-v9", prompt: "x"),
+        VideoJob(provider: .kling, prompt: ""),
+        VideoJob(provider: .kling, prompt: String(repeating: "a", count: 2501)),
+        VideoJob(provider: .kling),
+    ])
+    func invalidJob(_ job: VideoJob) async throws {
         try await GateFixture.with { fixture in
-            let result = try await fixture.gate.submit(SubmissionRequest(job: VideoJob(provider: .kling, model: "kling-v9", prompt: "x")))
-            guard case .invalid(let message) = result.decision else {
-                Issue.record("not refused as invalid: \(result.decision)")
-                return
-            }
-            #expect(message.contains("model_name"))
-            #expect(result.submission.state == .rejected)
-            #expect(result.submission.balance == MoneyBalance(held: .zero, charged: .zero))
+            await #expect(throws: (any Error).self) { try await fixture.gate.submit(SubmissionRequest(job: job)) }
+            let rows = try fixture.ledger.submissions()
+            #expect(rows.isEmpty, "an invalid request leaves no row in the append-only ledger")
             #expect(fixture.sandbox.requests.isEmpty)
         }
     }
@@ -183,7 +183,7 @@ struct GateTests {
             try fixture.ledger.setBudget(BudgetSpec(scope: .all, period: .month, limit: USD(micros: 100_000), enforcement: .soft))
             let result = try await fixture.gate.submit(SubmissionRequest(job: cheapJob()))
             #expect(result.submission.state == .submitted)
-            #expect(result.warnings.only?.contains("over soft budget") == true)
+            #expect(result.warnings.only?.description.contains("over soft budget") == true)
         }
     }
 

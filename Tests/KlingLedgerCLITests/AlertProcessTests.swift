@@ -54,6 +54,6 @@ extension GateProcessTests {
         let down = try await offThePool { try runCLI(["alerts", "test", "--target", "1"], environment: environment) }
         #expect(down.status == 69 && down.stderr.contains("HTTP 503") && !down.stderr.contains("secret-path"), "\(down.stderr)")
         let missing = try await offThePool { try runCLI(["alerts", "test", "--target", "7"], environment: environment) }
-        #expect(missing.status == 64 && missing.stderr.contains("there is no alert target 7"))
+        #expect(missing.status == 65 && missing.stderr.contains("there is no alert target 7"))
     }
 }

@@ -20,7 +20,7 @@ struct BudgetCommandTests {
         #expect(show.json?["thresholds"] as? [Int] == [50, 80])
         #expect((show.json?["period_start"] as? String)?.hasSuffix(":00:00.000Z") == true)
         let late = try runCLI(["budget", "time-zone", "UTC", "--ledger", ledger])
-        #expect(late.status == 1)
+        #expect(late.status == 65)
         #expect(late.stderr.contains("only be set before the first budget"))
         #expect(try runCLI(["budget", "remove", "1", "--ledger", ledger]).status == 0)
         #expect(try runCLI(["budget", "list", "--ledger", ledger]).stdout.contains("No budgets"))

@@ -14,12 +14,17 @@ struct CLIResult {
 
 /// Runs the built `kling-ledger` as a user would: a separate process, from a folder other than
 /// the checkout, with a throwaway HOME and none of the developer's KLING_* variables.
-func runCLI(_ arguments: [String], environment extra: [String: String] = [:]) throws -> CLIResult {
+/// - Parameter user: run as this user (through `runuser`, so only when the tests run as root).
+func runCLI(_ arguments: [String], environment extra: [String: String] = [:], as user: String? = nil) throws -> CLIResult {
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kling-ledger-cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
 
     let process = try userProcess(arguments, in: scratch, environment: extra)
+    if let user {
+        process.arguments = ["-u", user, "--", process.executableURL?.path ?? ""] + arguments
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+    }
     let stdout = Pipe()
     let stderr = Pipe()
     process.standardOutput = stdout
@@ -36,7 +41,7 @@ func runCLI(_ arguments: [String], environment extra: [String: String] = [:]) th
 /// `kling-ledger` set up to run as a user would, not yet started.
 func userProcess(_ arguments: [String], in folder: URL, environment extra: [String: String] = [:]) throws -> Process {
     let process = Process()
-    process.executableURL = try executable()
+    process.executableURL = try cliExecutable()
     process.arguments = arguments
     process.currentDirectoryURL = folder
     var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KLING_") }
@@ -69,7 +74,7 @@ func withRunningCLI<T>(_ arguments: [String], until marker: String, _ body: (Str
 }
 
 /// `kling-ledger` in the build products folder, next to the test bundle that `swift test` runs.
-private func executable() throws -> URL {
+func cliExecutable() throws -> URL {
     var candidates: [URL] = []
     if let testBinary = Bundle.main.executableURL {
         candidates.append(testBinary.deletingLastPathComponent().appendingPathComponent("kling-ledger"))

@@ -105,7 +105,7 @@ struct GateProcessTests {
         var wrong = environment
         wrong["KLING_SECRET_KEY"] = "wrong-secret-\(UUID().uuidString)"
         let refused = try runCLI(["submit", "--prompt", "x"], environment: wrong)
-        #expect(refused.status == 69)
+        #expect(refused.status == 77, "a refused credential")
         output += refused.stdout + refused.stderr
         #expect(output.contains("→ 200"), "requests were logged")
         let bytes = try Data(contentsOf: URL(fileURLWithPath: ledger))

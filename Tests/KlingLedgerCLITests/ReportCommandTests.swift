@@ -15,6 +15,12 @@ struct ReportCommandTests {
         for name in ["budgets", "focus", "items", "monthly"] { #expect(list.stdout.contains("\n\(name) ") || list.stdout.hasPrefix("\(name) ")) }
         #expect(list.stdout.split(separator: "\n").count == 4)
 
+        // A report only reads: it never creates a ledger, and says where it looked.
+        let none = try runCLI(["report", "items"], environment: environment)
+        #expect(none.status == 66 && none.stderr.contains("there is no ledger at"))
+        #expect(!FileManager.default.fileExists(atPath: environment["KLING_LEDGER_DB"] ?? ""))
+        #expect(try runCLI(["budget", "time-zone", "UTC"], environment: environment).status == 0)
+
         let output = folder.appendingPathComponent("items.csv")
         let items = try runCLI(["report", "items", "--month", "2026-11", "--output", output.path], environment: environment)
         #expect(items.status == 0, "\(items.stderr)")

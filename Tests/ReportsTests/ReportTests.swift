@@ -39,7 +39,9 @@ struct ReportTests {
             #expect(!byTeam.header.contains("provider"))
             #expect(Set(try column("team", of: byTeam)) == ["video", "research, R&D", "Ünïcode \"team\"", "growth"])
             let byTag = try runReport("monthly", on: ledger, in: folder, by: "tag:campaign,provider")
-            #expect(Array(byTag.header.prefix(2)) == ["provider", "tag:campaign"])
+            #expect(Array(byTag.header.prefix(2)) == ["tag:campaign", "provider"], "the order asked for")
+            let byUserProject = try runReport("monthly", on: ledger, in: folder, by: "user,project")
+            #expect(Array(byUserProject.header.prefix(2)) == ["user", "project"])
             #expect(Set(try column("tag:campaign", of: byTag)) == ["spring", "fall, \"special\"", "冬"])
             let standard = try runReport("monthly", on: ledger, in: folder)
             #expect(Array(standard.header.prefix(4)) == ["team", "provider", "model", "mode"])
@@ -93,7 +95,7 @@ struct ReportTests {
                     state: .pending)
                 guard case .reserved = try ledger.reserve(submission, at: november) else { Issue.record("not reserved"); return }
             }
-            try ledger.settle("b-0", .succeeded(cost: USD(micros: 300_000), finalUnitDeduction: nil, videoURLs: [], note: ""), at: november)
+            try ledger.settle("b-0", .succeeded(cost: USD(micros: 300_000), finalUnitDeduction: nil, videos: [], note: ""), at: november)
             let report = try runReport("budgets", on: ledger, in: folder)
             #expect(report.rows.count == 1)
             let row = Dictionary(uniqueKeysWithValues: zip(report.header, try #require(report.rows.first)))
