@@ -16,7 +16,9 @@ final class CallbackPoster: Sendable {
     }
 
     func schedule(_ task: SandboxTask, render: @escaping @Sendable (SandboxTask, Date) -> [String: Any]) {
-        guard let url = task.callbackURL else { return }
+        // A test double posts only on this machine: a callback address anywhere else (the
+        // gate's default `.invalid` one included) is accepted and never called.
+        guard let url = task.callbackURL, Self.isLoopback(url) else { return }
         let logger = logger
         let delivery = Task {
             let moments = [(task.processingAt, 1), (task.finishesAt, task.finalCallbacks)]
@@ -39,6 +41,11 @@ final class CallbackPoster: Sendable {
             }
         }
         deliveries.withLock { $0.append(delivery) }
+    }
+
+    static func isLoopback(_ url: String) -> Bool {
+        guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
+        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     func cancelAll() {

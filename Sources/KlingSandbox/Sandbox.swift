@@ -41,11 +41,19 @@ public final class Sandbox: Sendable {
     ///   - port: 0 (the default) lets the system choose a free port.
     ///   - delay: how long each task takes to finish.
     ///   - prices: the tables its deductions follow (the bundled ones by default).
+    ///   - stateFile: a file that keeps the tasks across restarts: its tasks and serial counter
+    ///     are loaded if it exists (it is created otherwise), and it is rewritten atomically
+    ///     after every task created. A task loaded from it answers queries and finishes at its
+    ///     original time; callbacks still due when the previous sandbox stopped are not posted.
+    ///     Faults and forgotten tasks are not kept. `nil` (the default): tasks live in memory.
+    /// - Throws: `SandboxError.unreadableState` for a state file that cannot be read or is not
+    ///   a sandbox state, `.stateNotSaved` when it cannot be created, `.cannotListen`.
     public static func start(
         port: Int = 0, delay: Duration = .seconds(2), credentials: SandboxCredentials = .standard, prices: PriceBook? = nil,
-        logger: Logger = Sandbox.quietLogger
+        stateFile: URL? = nil, logger: Logger = Sandbox.quietLogger
     ) async throws -> Sandbox {
-        let book = SandboxBook(prices: try prices ?? PriceBook.load(environment: [:]), delay: delay)
+        let book = try SandboxBook(
+            prices: try prices ?? PriceBook.load(environment: [:]), delay: delay, stateFile: stateFile.map(SandboxStateFile.init(url:)))
         let callbacks = CallbackPoster(logger: logger)
         let router = Router(context: SandboxContext.self)
         router.add(middleware: RequestRecorder(book: book))
@@ -103,6 +111,8 @@ public final class Sandbox: Sendable {
             "KLING_BASE_URL": baseURL, "KLING_ACCESS_KEY": credentials.klingAccessKey, "KLING_SECRET_KEY": credentials.klingSecretKey,
             "PIXAZO_BASE_URL": baseURL, "PIXAZO_SUBSCRIPTION_KEY": credentials.pixazoSubscriptionKey,
             "ACEDATA_BASE_URL": baseURL, "ACEDATA_API_TOKEN": credentials.aceDataToken,
+            // AceData's results are posted back to the sandbox's own webhook inbox.
+            "ACEDATA_CALLBACK_URL": webhookURL("acedata-callbacks"),
             "KKIAI_BASE_URL": baseURL, "KKIAI_API_KEY": credentials.kkiaiKey,
         ]
     }
@@ -111,6 +121,11 @@ public final class Sandbox: Sendable {
     /// task fault by the next task the provider creates. Inject twice for two.
     public func inject(_ fault: SandboxFault, provider: Provider, on operation: SandboxOperation = .create) {
         book.inject(fault, provider: provider, operation: operation)
+    }
+
+    /// Injects a fault read from the command line (`kling:create:busy`).
+    public func inject(_ injection: SandboxInjection) {
+        inject(injection.fault, provider: injection.provider, on: injection.operation)
     }
 
     /// Every task created so far, oldest first.
@@ -135,17 +150,5 @@ struct RequestRecorder: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         book.record(SandboxRequest(method: request.method.rawValue, path: request.uri.path, receivedAt: Date()))
         return try await next(request, context)
-    }
-}
-
-/// The sandbox could not start.
-public enum SandboxError: Error, LocalizedError {
-    case cannotListen(port: Int, reason: String)
-
-    public var errorDescription: String? {
-        switch self {
-        case .cannotListen(let port, let reason):
-            "the sandbox cannot listen on 127.0.0.1:\(port) (\(reason)); choose another --port, or 0 for any free port"
-        }
     }
 }

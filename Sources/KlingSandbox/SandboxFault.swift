@@ -1,6 +1,6 @@
 import KlingCore
 
-/// A misbehaviour injected into the sandbox's next answer or next task.
+/// A misbehaviour injected into the sandbox's next answer, next task or next lookup.
 public enum SandboxFault: Sendable, Equatable {
     // Faults of one answer: each is used by one request.
 
@@ -28,15 +28,32 @@ public enum SandboxFault: Sendable, Equatable {
     /// The task deducts these units instead of the official table's.
     case deductUnits(Units)
 
+    // A fault of the provider's memory: persistent, for the task it hits.
+
+    /// The provider forgets a task. The next query of this provider that finds a task answers
+    /// as if the task did not exist, and so does every later query of that task (by id or
+    /// external id) until the sandbox stops; other tasks are unaffected. Inject it twice to
+    /// forget two tasks.
+    ///
+    /// Not found is what each provider answers for an unknown id: HTTP 404 with business code
+    /// 1203 in the official envelope (official API and KKIAI), 404 `{"error": …}` (Pixazo), 404
+    /// `{success: false, error: {code: "not_found"}}` (AceData).
+    ///
+    /// It waits for a query whatever operation it is injected on, apart from the answer faults:
+    /// a query that an answer fault refuses before the lookup leaves it waiting. The task stays
+    /// in ``Sandbox/tasks``, the official list and the deduction records: the provider still
+    /// ran and billed it, it only lost track of it.
+    case forgetTask
+
     var shapesTask: Bool {
         switch self {
         case .failTask, .repeatCallbacks, .deductUnits: true
-        case .refuse, .serverError, .slowAnswer, .hang, .dropAfterCreate, .malformedBody: false
+        case .refuse, .serverError, .slowAnswer, .hang, .dropAfterCreate, .malformedBody, .forgetTask: false
         }
     }
 }
 
 /// Which kind of request a fault waits for.
-public enum SandboxOperation: Sendable, Hashable {
+public enum SandboxOperation: String, Sendable, Hashable {
     case create, query
 }

@@ -66,7 +66,8 @@ extension SandboxBook {
         case .malformedBody:
             _ = try await work()
             return Answer.malformed
-        case .failTask, .repeatCallbacks, .deductUnits:
+        case .failTask, .repeatCallbacks, .deductUnits, .forgetTask:
+            // Never queued as answer faults: the book keeps them apart.
             return try await work()
         }
     }

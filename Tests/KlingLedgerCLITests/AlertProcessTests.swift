@@ -12,6 +12,7 @@ extension GateProcessTests {
         let sandbox = try await Sandbox.start(delay: .seconds(30), credentials: .random())
         defer { Task { await sandbox.stop() } }
         let ledger = Self.ledgerPath()
+        defer { removeFolder(of: ledger) }
         let environment = Self.environment(sandbox, ledger: ledger)
         #expect(try await offThePool { try runCLI(["budget", "set", "--team", "video", "--limit", "1.00"], environment: environment) }.status == 0)
         let added = try await offThePool { try runCLI(["alerts", "target", "add", "--webhook", sandbox.webhookURL("video"), "--team", "video", "--format", "json"], environment: environment) }
@@ -45,7 +46,9 @@ extension GateProcessTests {
     func testMessage() async throws {
         let sandbox = try await Sandbox.start(credentials: .random())
         defer { Task { await sandbox.stop() } }
-        let environment = Self.environment(sandbox, ledger: Self.ledgerPath()).merging(["HOOK": sandbox.webhookURL("secret-path")]) { $1 }
+        let ledger = Self.ledgerPath()
+        defer { removeFolder(of: ledger) }
+        let environment = Self.environment(sandbox, ledger: ledger).merging(["HOOK": sandbox.webhookURL("secret-path")]) { $1 }
         #expect(try await offThePool { try runCLI(["alerts", "target", "add", "--webhook-env", "HOOK"], environment: environment) }.status == 0)
         let ok = try await offThePool { try runCLI(["alerts", "test", "--target", "1"], environment: environment) }
         #expect(ok.status == 0 && ok.stdout.contains("accepted by target 1 ($HOOK)"), "\(ok.stdout)\(ok.stderr)")

@@ -6,6 +6,7 @@ struct BudgetCommandTests {
     @Test("set, list, show, remove; the time zone can only change before the first budget")
     func lifecycle() throws {
         let ledger = FileManager.default.temporaryDirectory.appendingPathComponent("cli-budget-\(UUID().uuidString)/l.sqlite").path
+        defer { removeFolder(of: ledger) }
         let zone = try runCLI(["budget", "time-zone", "Europe/Berlin", "--ledger", ledger])
         #expect(zone.status == 0)
         #expect(zone.stdout.contains("Europe/Berlin"))

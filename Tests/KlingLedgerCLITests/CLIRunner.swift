@@ -112,3 +112,8 @@ func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async t
         Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
+
+/// Removes the folder a test's ledger lives in.
+func removeFolder(of file: String) {
+    try? FileManager.default.removeItem(atPath: (file as NSString).deletingLastPathComponent)
+}

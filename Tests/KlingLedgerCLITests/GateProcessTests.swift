@@ -20,6 +20,7 @@ struct GateProcessTests {
         let sandbox = try await Sandbox.start(delay: .seconds(30), credentials: .random())
         defer { Task { await sandbox.stop() } }
         let ledger = Self.ledgerPath()
+        defer { removeFolder(of: ledger) }
         let environment = Self.environment(sandbox, ledger: ledger)
         let set = try runCLI(["budget", "set", "--team", "video", "--limit", "0.42"], environment: environment)
         #expect(set.status == 0, "\(set.stderr)")
@@ -51,6 +52,7 @@ struct GateProcessTests {
         let sandbox = try await Sandbox.start(delay: .milliseconds(300), credentials: .random())
         defer { Task { await sandbox.stop() } }
         let ledger = Self.ledgerPath()
+        defer { removeFolder(of: ledger) }
         let environment = Self.environment(sandbox, ledger: ledger)
         sandbox.inject(.slowAnswer(.seconds(60)), provider: .kling)
         try killDuringSubmit(environment: environment) { sandbox.tasks.count == 1 }
@@ -66,6 +68,7 @@ struct GateProcessTests {
         let sandbox = try await Sandbox.start(delay: .milliseconds(300), credentials: .random())
         defer { Task { await sandbox.stop() } }
         let ledger = Self.ledgerPath()
+        defer { removeFolder(of: ledger) }
         let environment = Self.environment(sandbox, ledger: ledger)
         sandbox.inject(.hang(.seconds(60)), provider: .kling)
         try killDuringSubmit(environment: environment) { !sandbox.requests.isEmpty }
@@ -94,6 +97,7 @@ struct GateProcessTests {
         let sandbox = try await Sandbox.start(delay: .milliseconds(200), credentials: credentials)
         defer { Task { await sandbox.stop() } }
         let ledger = Self.ledgerPath()
+        defer { removeFolder(of: ledger) }
         var environment = Self.environment(sandbox, ledger: ledger)
         environment["KLING_LEDGER_LOG_LEVEL"] = "trace"
         var output = ""

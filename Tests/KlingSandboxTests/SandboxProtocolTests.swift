@@ -221,10 +221,13 @@ func withRawSandbox(
     await sandbox.stop()
 }
 
-func send(_ sandbox: Sandbox, _ method: String, _ path: String, authorization: String? = nil, json: String? = nil) async throws -> RawAnswer {
+func send(
+    _ sandbox: Sandbox, _ method: String, _ path: String, authorization: String? = nil, headers: [String: String] = [:], json: String? = nil
+) async throws -> RawAnswer {
     var request = HTTPClientRequest(url: sandbox.baseURL + path)
     request.method = HTTPMethod(rawValue: method)
     if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+    for (name, value) in headers { request.headers.add(name: name, value: value) }
     if let json {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: json))

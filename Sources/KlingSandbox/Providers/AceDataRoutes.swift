@@ -23,7 +23,8 @@ struct AceDataRoutes: Sendable {
             case .success(let read): order = read
             case .failure(let problem): return Self.error(.badRequest, "bad_request", problem.message)
             }
-            let task = try book.create(order)
+            // AceData takes no external id, so the only refusal is a state file not saved.
+            guard let task = try? book.create(order) else { return Self.error(.internalServerError, "api_error", "internal error") }
             if order.callbackURL != nil {
                 callbacks.schedule(task, render: { task, instant in Self.taskObject(task, at: instant) })
                 return Answer.json(.ok, ["task_id": task.taskID])

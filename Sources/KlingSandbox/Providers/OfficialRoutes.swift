@@ -36,12 +36,14 @@ struct OfficialRoutes: Sendable {
             case .success(let read): order = read
             case .failure(let problem): return Self.error(1201, problem.message)
             }
-            do {
+            do throws(SandboxBook.CreateRefusal) {
                 let task = try book.create(order)
                 callbacks.schedule(task, render: { task, instant in Self.taskObject(task, at: instant) })
                 return Self.success(Self.taskObject(task, at: task.createdAt))
-            } catch {
-                return Self.error(1201, "external_task_id \(order.externalTaskID ?? "") already exists")
+            } catch .duplicateExternalID(let external) {
+                return Self.error(1201, "external_task_id \(external) already exists")
+            } catch .notSaved {
+                return Self.error(5000, "server error: the sandbox could not save its state")
             }
         }
     }

@@ -26,10 +26,11 @@ struct PixazoRoutes: Sendable {
             for unknown in ["model_name", "model", "mode", "duration"] where body[unknown] != nil {
                 return Self.error(.badRequest, "\(unknown) is not a parameter of this endpoint")
             }
-            let task = try book.create(
-                SandboxBook.Order(
-                    provider: .pixazo, kind: .text2video, model: nil, mode: nil, durationSeconds: 5, sound: false,
-                    externalTaskID: nil, callbackURL: nil))
+            let order = SandboxBook.Order(
+                provider: .pixazo, kind: .text2video, model: nil, mode: nil, durationSeconds: 5, sound: false,
+                externalTaskID: nil, callbackURL: nil)
+            // Pixazo takes no external id, so the only refusal is a state file not saved.
+            guard let task = try? book.create(order) else { return Self.error(.internalServerError, "Internal server error") }
             return Self.envelope([
                 "task_id": task.taskID, "task_status": "submitted",
                 "created_at": Answer.milliseconds(task.createdAt), "updated_at": Answer.milliseconds(task.createdAt),

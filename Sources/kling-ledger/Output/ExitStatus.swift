@@ -80,7 +80,13 @@ enum ExitStatus: Int32, CaseIterable {
         case is CatalogError, is JobValidationError, is GateError, is ValidationError: .usage
         case is AccountError: .configuration
         case is WaitTimedOut: .notFinished
-        case is SandboxError: .unavailable
+        case let error as SandboxError:
+            switch error {
+            case .cannotListen: .unavailable
+            case .unreadableState: .dataError
+            case .stateNotSaved: .noPermission
+            case .invalidFault: .usage
+            }
         case is CancellationError: .interrupted
         default: .failure
         }
