@@ -58,5 +58,15 @@ extension GateProcessTests {
         #expect(down.status == 69 && down.stderr.contains("HTTP 503") && !down.stderr.contains("secret-path"), "\(down.stderr)")
         let missing = try await offThePool { try runCLI(["alerts", "test", "--target", "7"], environment: environment) }
         #expect(missing.status == 65 && missing.stderr.contains("there is no alert target 7"))
+
+        // The JSON format's test message carries a boolean and a number, not strings.
+        #expect(try await offThePool {
+            try runCLI(["alerts", "target", "add", "--webhook", sandbox.webhookURL("typed"), "--format", "json"], environment: environment)
+        }.status == 0)
+        #expect(try await offThePool { try runCLI(["alerts", "test", "--target", "2"], environment: environment) }.status == 0)
+        let typed = try #require(sandbox.webhooks.last { $0.name == "typed" })
+        let document = try #require(try JSONSerialization.jsonObject(with: typed.body) as? [String: Any])
+        #expect(document["test"] as? Bool == true && !(document["test"] is String))
+        #expect(document["target_id"] as? Int == 2 && !(document["target_id"] is String))
     }
 }

@@ -48,6 +48,9 @@ struct HardeningCLITests {
         expect(66, try await run(["list", "--ledger", folder.appendingPathComponent("typo/ledger.sqlite").path]), "a ledger that does not exist")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("typo").path), "no folder was created")
         expect(74, try await run(["list", "--ledger", notALedger.path]), "a file that is not a ledger")
+        let directory = try await run(["list", "--ledger", folder.path])
+        #expect(directory.status == 74 && directory.stderr.contains("\(folder.path) is a folder, not a ledger file"))
+        #expect(!directory.stderr.contains("SQLite"), "no raw SQLite error")
         expect(78, try await run(["submit", "--prompt", "x"], ["KLING_ACCESS_KEY": "", "KLING_SECRET_KEY": ""]), "no credential")
         expect(77, try await run(["submit", "--prompt", "x"], ["KLING_SECRET_KEY": "wrong"]), "a credential the provider refuses")
         expect(0, try await run(["budget", "set", "--team", "tiny", "--limit", "0.01"]), "a budget")
@@ -114,6 +117,10 @@ struct HardeningCLITests {
         try await syncUntilNothingOpen(environment)
         let record = try #require(try Ledger(path: ledger, access: .read).submissions().only)
         #expect(record.state == .succeeded && record.balance.held == .zero)
+        // The provider's video ids, which an extension names, are shown.
+        let status = try runCLI(["status", record.id, "--json"], environment: environment)
+        #expect((status.json?["video_ids"] as? [String])?.isEmpty == false)
+        #expect(try runCLI(["status", record.id], environment: environment).stdout.contains("video \(record.videoIDs.first ?? "?") "))
     }
 
     @Test("SIGTERM while sending: exit 130, the hold kept as unknown, and sync finds the task was never created")

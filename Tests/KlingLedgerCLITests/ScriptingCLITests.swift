@@ -193,6 +193,23 @@ struct ScriptingCLITests {
             let month = String(format: "%04d-%02d", calendar.component(.year, from: created), calendar.component(.month, from: created))
             #expect((try runCLI(["list", "--month", month, "--json"], environment: environment).jsonArray ?? []).count == 3)
 
+            // In UTC+14, 2026-11-30T12:00Z is already December: list --month counts it where the
+            // reports and budgets do, in the ledger's time zone.
+            let zoned = URL(fileURLWithPath: ledger).deletingLastPathComponent().appendingPathComponent("zoned.sqlite").path
+            let kiritimati = try Ledger(path: zoned)
+            try kiritimati.setTimeZone(try #require(TimeZone(identifier: "Pacific/Kiritimati")))
+            let job = BillableJob(provider: .pixazo, kind: .text2video, model: nil, mode: nil, durationSeconds: 5, sound: false)
+            let quote = QuotedPrice(amount: USD(micros: 350_000), units: nil, unitPrice: nil, unitPriceSource: nil, table: "pixazo.json", version: "v", rule: "r")
+            _ = try kiritimati.reserve(
+                NewSubmission(id: "kl-late", idempotencyKey: "kl-late", job: job, quote: quote, state: .pending),
+                at: try #require(Date(iso8601OrDay: "2026-11-30T12:00:00Z")))
+            #expect((try runCLI(["list", "--month", "2026-12", "--json", "--ledger", zoned]).jsonArray ?? []).count == 1)
+            #expect((try runCLI(["list", "--month", "2026-11", "--json", "--ledger", zoned]).jsonArray ?? [1]).isEmpty)
+
+            let help = try runCLI(["submit", "--help"])
+            #expect(!help.stdout.contains("--at <date>"), "submit is priced when it is made")
+            #expect(help.stdout.contains("--ledger <path>") && help.stdout.contains("--extend <submission-id>"))
+
             let version = try runCLI(["--version"])
             #expect(version.status == 0 && version.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
             for name in ["one", "two"] {
