@@ -2,6 +2,19 @@
 enum Migrations {
     static let all: [Migration] = [submissionsAndEntries, budgets, alerts, balances, sendersAndOverruns]
 
+    /// Alerts are records of what happened: never changed, never deleted. Created with the
+    /// table, and again when migration 5 rebuilds it.
+    private static let alertsAreHistory = """
+        CREATE TRIGGER alerts_are_never_changed BEFORE UPDATE ON alerts
+        BEGIN
+            SELECT RAISE(ABORT, 'an alert is a record of what happened and never changes');
+        END;
+        CREATE TRIGGER alerts_are_never_deleted BEFORE DELETE ON alerts
+        BEGIN
+            SELECT RAISE(ABORT, 'an alert is a record of what happened and is never deleted');
+        END;
+        """
+
     /// Every timestamp is UTC ISO 8601 with milliseconds, so text order is time order.
     private static func timestampCheck(_ column: String) -> String {
         "CHECK (\(column) GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]Z')"
@@ -266,14 +279,7 @@ enum Migrations {
                 UNIQUE (budget_id, period_start, kind, percent)
             ) STRICT;
 
-            CREATE TRIGGER alerts_are_never_changed BEFORE UPDATE ON alerts
-            BEGIN
-                SELECT RAISE(ABORT, 'an alert is a record of what happened and never changes');
-            END;
-            CREATE TRIGGER alerts_are_never_deleted BEFORE DELETE ON alerts
-            BEGIN
-                SELECT RAISE(ABORT, 'an alert is a record of what happened and is never deleted');
-            END;
+            \(alertsAreHistory)
 
             -- Where alerts go. The URL is either stored, or read at delivery time from the named
             -- environment variable, for webhook URLs that are themselves secrets.
@@ -372,14 +378,7 @@ enum Migrations {
             CREATE UNIQUE INDEX alerts_once_per_period ON alerts (budget_id, period_start, kind, percent)
                 WHERE kind IN ('threshold', 'forecast');
             CREATE UNIQUE INDEX alerts_once_per_charge ON alerts (budget_id, entry_id) WHERE kind = 'overrun';
-            CREATE TRIGGER alerts_are_never_changed BEFORE UPDATE ON alerts
-            BEGIN
-                SELECT RAISE(ABORT, 'an alert is a record of what happened and never changes');
-            END;
-            CREATE TRIGGER alerts_are_never_deleted BEFORE DELETE ON alerts
-            BEGIN
-                SELECT RAISE(ABORT, 'an alert is a record of what happened and is never deleted');
-            END;
+            \(alertsAreHistory)
             """,
         rebuildsTables: true)
 }

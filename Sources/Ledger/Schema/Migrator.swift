@@ -17,8 +17,9 @@ enum Migrator {
     /// Applies every migration the ledger lacks, each in its own `BEGIN IMMEDIATE` transaction
     /// that re-reads the version first: two processes opening a new ledger at once apply each
     /// migration exactly once. Running it again on an up-to-date ledger changes nothing.
-    static func migrate(_ connection: DatabaseConnection, now: Date = Date()) throws(LedgerError) {
-        for migration in Migrations.all where migration.version > (try currentVersion(connection)) {
+    /// - Parameter target: the version to stop at (tests build older ledgers with it).
+    static func migrate(_ connection: DatabaseConnection, upTo target: Int = latestVersion, now: Date = Date()) throws(LedgerError) {
+        for migration in Migrations.all where migration.version > (try currentVersion(connection)) && migration.version <= target {
             if migration.rebuildsTables { try connection.execute("PRAGMA foreign_keys = OFF") }
             defer { if migration.rebuildsTables { try? connection.execute("PRAGMA foreign_keys = ON") } }
             try connection.write { () throws(LedgerError) in

@@ -121,32 +121,18 @@ struct CommandFailure: Error {
 /// (as text, or as a JSON object under `--json`) and exits with. Argument errors keep
 /// ArgumentParser's own handling (usage, exit 64).
 func reportingFailures(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as ExitCode {
-        throw error
-    } catch let error as CleanExit {
-        throw error
-    } catch let error as CommandFailure {
-        throw error
-    } catch {
-        throw CommandFailure(error)
-    }
+    do { try body() } catch { throw commandFailure(error) }
 }
 
 /// The same for asynchronous commands.
 func reportingFailures(_ body: () async throws -> Void) async throws {
-    do {
-        try await body()
-    } catch let error as ExitCode {
-        throw error
-    } catch let error as CleanExit {
-        throw error
-    } catch let error as CommandFailure {
-        throw error
-    } catch {
-        throw CommandFailure(error)
-    }
+    do { try await body() } catch { throw commandFailure(error) }
+}
+
+/// An error as the command ends with it: exits and failures already decided pass through.
+private func commandFailure(_ error: any Error) -> any Error {
+    if error is ExitCode || error is CleanExit || error is CommandFailure { return error }
+    return CommandFailure(error)
 }
 
 /// Writes a warning line to standard error.
