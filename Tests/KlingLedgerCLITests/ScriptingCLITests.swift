@@ -52,6 +52,18 @@ struct ScriptingCLITests {
             }
             #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == before, "no -wal or -shm made by the reader")
             #expect(try Data(contentsOf: URL(fileURLWithPath: ledger)) == bytes)
+
+            // A copy of the ledger file alone (as finance may get it): read without log files.
+            let copies = folder.appendingPathComponent("copy")
+            try FileManager.default.createDirectory(at: copies, withIntermediateDirectories: true)
+            let copy = copies.appendingPathComponent("ledger.sqlite").path
+            try FileManager.default.copyItem(atPath: ledger, toPath: copy)
+            chmod(copies.path, getuid() == 0 ? 0o755 : 0o555)
+            chmod(copy, getuid() == 0 ? 0o644 : 0o444)
+            defer { chmod(copies.path, 0o755) }
+            let listed = try runAsReader(["list", "--ledger", copy])
+            #expect(listed.status == 0 && listed.stdout.contains("succeeded"), "\(listed.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: copies.path) == ["ledger.sqlite"])
         }
     }
 

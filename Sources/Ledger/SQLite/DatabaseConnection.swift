@@ -19,9 +19,11 @@ public final class DatabaseConnection {
         case readWrite
         /// Read only, through the file's write-ahead log (its `-wal` and `-shm` files exist).
         case readOnly
-        /// Read only, with no locking and no `-wal`/`-shm` files: for a checkpointed ledger the
-        /// reader may not write next to. A writer that starts meanwhile writes to its own log
-        /// first, so what is read stays whole.
+        /// Read only, with no locking and no `-wal`/`-shm` files: for a ledger whose log files are
+        /// gone (written by a KlingLedger before they were kept), which a reader may not be able
+        /// to create. No writer is active when it is opened; one that starts during a long read
+        /// and closes again could fold its log into the file under the reader, so only what
+        /// reads briefly should rely on it.
         case immutable
     }
 
@@ -76,6 +78,10 @@ public final class DatabaseConnection {
             throw .sqlite(code: SQLITE_ERROR, message: "could not switch to WAL (journal mode is \(mode ?? "unknown"))", sql: nil, path: path)
         }
         try execute("PRAGMA synchronous = FULL")
+        // Keep the -wal and -shm files when the last writer closes, so a user who may only read
+        // the ledger reads it through them, with SQLite's locking, instead of having to create them.
+        var persist: Int32 = 1
+        sqlite3_file_control(handle, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
         try execute("PRAGMA foreign_keys = ON")
         try execute("PRAGMA recursive_triggers = ON")
     }
