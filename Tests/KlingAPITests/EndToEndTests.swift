@@ -41,8 +41,9 @@ struct EndToEndTests {
 
     @Test("Created, polled through submitted and processing, succeeded: the snapshot field by field", arguments: cases)
     func roundTrip(_ example: Case) async throws {
-        // A second of processing: several reads fall inside it even on a loaded machine.
-        try await withSandbox(delay: .milliseconds(1500)) { sandbox in
+        // Two seconds of processing: several reads fall inside it even on a loaded machine (one
+        // second was missed while a build ran beside the tests).
+        try await withSandbox(delay: .seconds(3)) { sandbox in
             let client = try client(example.job.provider, of: sandbox)
             let created = try await client.create(example.job)
             let states = Collected<TaskSnapshot.State>()

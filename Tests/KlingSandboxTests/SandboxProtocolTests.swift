@@ -92,7 +92,8 @@ struct SandboxProtocolTests {
 
     @Test("A task moves submitted → processing → succeed and deducts the official units")
     func progression() async throws {
-        try await withRawSandbox(delay: .milliseconds(900)) { sandbox, credentials in
+        // A second in each state, so a loaded machine's slow reads still see all three.
+        try await withRawSandbox(delay: .seconds(3)) { sandbox, credentials in
             let auth = "Bearer \(credentials.klingAPIKey)"
             let created = try await send(
                 sandbox, "POST", "/v1/videos/text2video", authorization: auth,
@@ -100,7 +101,7 @@ struct SandboxProtocolTests {
             let id = try #require((created.json["data"] as? [String: Any])?["task_id"] as? String)
             var seen: [String] = []
             var data: [String: Any] = [:]
-            for _ in 0..<40 where seen.last != "succeed" {
+            for _ in 0..<80 where seen.last != "succeed" {
                 data = try await send(sandbox, "GET", "/v1/videos/text2video/\(id)", authorization: auth).json["data"] as? [String: Any] ?? [:]
                 if let state = data["task_status"] as? String, seen.last != state { seen.append(state) }
                 try await Task.sleep(for: .milliseconds(100))

@@ -90,7 +90,7 @@ public enum GateWarning: Sendable, Equatable, CustomStringConvertible {
             "over soft budget \(budget.id), \(budget.name): limit \(budget.spec.limit.formatted), used \(budget.used.formatted) before this job"
         case .chargedAboveHold(let quote, let cost):
             "CHARGED ABOVE THE HOLD: the provider billed \(cost.formatted) for a job quoted and held at \(quote.formatted); "
-                + "hard budgets may now be over their limit (an overrun alert was raised). Check the price table"
+                + "its hard budgets may now be over their limit (each raised an overrun alert). Check the price table"
         case .stoppedWaiting(let reason): "\(reason); `kling-ledger sync` settles it later"
         case .costUnknown(let reason): reason
         }
