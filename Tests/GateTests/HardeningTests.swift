@@ -178,7 +178,7 @@ struct HardeningTests {
             #expect(result.chargedAboveHold == USD(micros: 350_000))
             #expect(result.warnings.contains(.chargedAboveHold(quote: cents14, cost: USD(micros: 490_000))))
             let overruns = try fixture.ledger.alerts().filter { $0.kind == .overrun }
-            #expect(overruns.map(\.budgetID) == [hard.id], "only the hard budget")
+            #expect(overruns.map(\.budget?.budgetID) == [hard.id], "only the hard budget")
             #expect(overruns.first?.percent == 350)
             #expect(overruns.first?.message.contains("charged more than it held") == true)
         }

@@ -29,8 +29,9 @@ struct AlertTests {
             let alerts = try ledger.alerts()
             #expect(alerts.count == 3)
             let eighty = try #require(alerts.first { $0.percent == 80 })
-            #expect(eighty.kind == .threshold && eighty.submissionID == "c" && eighty.entryKind == .hold)
-            #expect(eighty.charged == .zero && eighty.held == USD(micros: 1_050_000) && eighty.limit == USD(micros: 1_000_000))
+            let facts = try #require(eighty.budget)
+            #expect(eighty.kind == .threshold && facts.submissionID == "c" && facts.entryKind == .hold)
+            #expect(facts.charged == .zero && facts.held == USD(micros: 1_050_000) && facts.limit == USD(micros: 1_000_000))
             #expect(eighty.message == "Budget 1 (team video, monthly) crossed 80 % in 2026-11: $1.05 used of $1.00 (105 %: charged $0.00, held $1.05); raised by a $0.35 hold for submission c")
 
             // The next month is a new period: its thresholds alert again.

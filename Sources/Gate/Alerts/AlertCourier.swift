@@ -129,82 +129,55 @@ struct TestDocument: Encodable {
     let target_id: Int64
 }
 
-/// The JSON format's document: the budget, scope, period, threshold and amounts as exact
-/// decimal strings.
+/// The JSON format's document: the budget (or resource pack), period, threshold and amounts as
+/// exact decimal strings. Every key is always present: what does not apply is `null`.
 struct AlertDocument: Encodable {
-    let id: String
-    let alertID: Int64
-    let kind: String
-    let thresholdPercent: Int
-    let message: String
-    let budgetID: Int64
-    let scope: String
-    let scopeValue: String?
-    let period: String
-    let periodLabel: String
-    let periodStart: String?
-    let periodEnd: String?
-    let limitUSD: String
-    let chargedUSD: String
-    let heldUSD: String
-    let usedUSD: String
-    let percentUsed: Int64
-    let projectedAt: String?
-    let submissionID: String
-    let raisedAt: String
+    let alert: Alert
 
     init(_ alert: Alert) {
-        id = "kling-ledger-alert-\(alert.id)"
-        alertID = alert.id
-        kind = alert.kind.rawValue
-        thresholdPercent = alert.percent
-        message = alert.message
-        budgetID = alert.budgetID
-        (scope, scopeValue) = alert.scope.stored
-        period = alert.period.rawValue
-        periodLabel = alert.periodLabel
-        periodStart = alert.periodStart.map(Timestamp.string)
-        periodEnd = alert.periodEnd.map(Timestamp.string)
-        limitUSD = alert.limit.decimalString
-        chargedUSD = alert.charged.decimalString
-        heldUSD = alert.held.decimalString
-        usedUSD = alert.used.decimalString
-        percentUsed = alert.percentUsed
-        projectedAt = alert.projectedAt.map(Timestamp.string)
-        submissionID = alert.submissionID
-        raisedAt = Timestamp.string(alert.createdAt)
+        self.alert = alert
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, kind, message, scope, period
+        case id, kind, message, scope, period, subject
         case alertID = "alert_id", thresholdPercent = "threshold_percent", budgetID = "budget_id", scopeValue = "scope_value"
         case periodLabel = "period_label", periodStart = "period_start", periodEnd = "period_end", limitUSD = "limit_usd"
         case chargedUSD = "charged_usd", heldUSD = "held_usd", usedUSD = "used_usd", percentUsed = "percent_used"
         case projectedAt = "projected_at", submissionID = "submission_id", raisedAt = "raised_at"
+        case packID = "pack_id", packName = "pack_name", packTotalUnits = "pack_total_units", packRemainingUnits = "pack_remaining_units"
+        case packExpiresAt = "pack_expires_at", packUnusedAtExpiryUnits = "pack_unused_at_expiry_units"
     }
 
-    /// Every key always present: an absent value is `null`, never a missing key.
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(alertID, forKey: .alertID)
-        try container.encode(kind, forKey: .kind)
-        try container.encode(thresholdPercent, forKey: .thresholdPercent)
-        try container.encode(message, forKey: .message)
-        try container.encode(budgetID, forKey: .budgetID)
-        try container.encode(scope, forKey: .scope)
-        try container.encode(scopeValue, forKey: .scopeValue)
-        try container.encode(period, forKey: .period)
-        try container.encode(periodLabel, forKey: .periodLabel)
-        try container.encode(periodStart, forKey: .periodStart)
-        try container.encode(periodEnd, forKey: .periodEnd)
-        try container.encode(limitUSD, forKey: .limitUSD)
-        try container.encode(chargedUSD, forKey: .chargedUSD)
-        try container.encode(heldUSD, forKey: .heldUSD)
-        try container.encode(usedUSD, forKey: .usedUSD)
-        try container.encode(percentUsed, forKey: .percentUsed)
-        try container.encode(projectedAt, forKey: .projectedAt)
-        try container.encode(submissionID, forKey: .submissionID)
-        try container.encode(raisedAt, forKey: .raisedAt)
+        let budget = alert.budget
+        let pack = alert.pack
+        try container.encode("kling-ledger-alert-\(alert.id)", forKey: .id)
+        try container.encode(alert.id, forKey: .alertID)
+        try container.encode(alert.kind.rawValue, forKey: .kind)
+        try container.encode(budget == nil ? "pack" : "budget", forKey: .subject)
+        try container.encode(alert.percent, forKey: .thresholdPercent)
+        try container.encode(alert.message, forKey: .message)
+        try container.encode(budget?.budgetID, forKey: .budgetID)
+        try container.encode(budget?.scope.stored.name, forKey: .scope)
+        try container.encode(budget?.scope.stored.value, forKey: .scopeValue)
+        try container.encode(budget?.period.rawValue, forKey: .period)
+        try container.encode(alert.periodLabel, forKey: .periodLabel)
+        try container.encode(budget?.periodStart.map(Timestamp.string), forKey: .periodStart)
+        try container.encode(budget?.periodEnd.map(Timestamp.string), forKey: .periodEnd)
+        try container.encode(budget?.limit.decimalString, forKey: .limitUSD)
+        try container.encode(budget?.charged.decimalString, forKey: .chargedUSD)
+        try container.encode(budget?.held.decimalString, forKey: .heldUSD)
+        try container.encode(budget?.used.decimalString, forKey: .usedUSD)
+        try container.encode(budget?.percentUsed, forKey: .percentUsed)
+        try container.encode(alert.projectedAt.map(Timestamp.string), forKey: .projectedAt)
+        try container.encode(budget?.submissionID, forKey: .submissionID)
+        try container.encode(pack?.id, forKey: .packID)
+        try container.encode(pack?.name, forKey: .packName)
+        try container.encode(pack?.total.decimalString, forKey: .packTotalUnits)
+        try container.encode(pack?.remaining.decimalString, forKey: .packRemainingUnits)
+        try container.encode(pack.map { Timestamp.string($0.expiresAt) }, forKey: .packExpiresAt)
+        try container.encode(pack?.unusedAtExpiry?.decimalString, forKey: .packUnusedAtExpiryUnits)
+        try container.encode(Timestamp.string(alert.createdAt), forKey: .raisedAt)
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import KlingCore
 
-/// A budget crossing one of its thresholds, or projected to run out, in one period: raised at
-/// most once, in the transaction that moved the money.
+/// Something a person should know about the money, raised at most once: a budget crossing one
+/// of its thresholds, projected to run out, or charged above a hold (in the transaction that
+/// moved the money); or a resource pack running low or expiring with units unused.
 public struct Alert: Sendable, Equatable {
     /// What raised an alert.
     public enum Kind: String, Sendable {
@@ -13,73 +14,137 @@ public struct Alert: Sendable, Equatable {
         /// A hard budget's submission was charged more than it held (`percent` of its hold):
         /// the budget can be over its limit although every hold fitted.
         case overrun
+        /// A resource pack's remaining units fell below `percent` of its total.
+        case packLow = "pack_low"
+        /// At the current burn rate a resource pack expires (`projectedAt`) with units unused.
+        case packExpiring = "pack_expiring"
+    }
+
+    /// What the alert is about.
+    public enum Subject: Sendable, Equatable {
+        case budget(BudgetFacts)
+        case pack(PackFacts)
+    }
+
+    /// A budget at the moment an alert was raised, and the money movement that raised it.
+    public struct BudgetFacts: Sendable, Equatable {
+        public let budgetID: Int64
+        public let scope: BudgetScope
+        public let period: BudgetPeriod
+        /// The period's first instant; `nil` for a `total` budget.
+        public let periodStart: Date?
+        /// The period's end (exclusive); `nil` for a `total` budget.
+        public let periodEnd: Date?
+        public let limit: USD
+        public let charged: USD
+        public let held: USD
+        public let submissionID: String
+        public let entryKind: EntryKind
+        public let entryAmount: USD
+
+        /// Charged + held when the alert was raised.
+        public var used: USD { USD(micros: BudgetStatus.saturatingSum(charged.micros, held.micros)) }
+
+        /// Used as a whole percentage of the limit, rounded down.
+        public var percentUsed: Int64 {
+            guard limit.micros > 0 else { return 0 }
+            return Int64(clamping: Int128(used.micros) * 100 / Int128(limit.micros))
+        }
+    }
+
+    /// A resource pack when an alert was raised, as the provider reported it.
+    public struct PackFacts: Sendable, Equatable {
+        /// The provider's pack id.
+        public let id: String
+        public let name: String
+        public let total: Units
+        public let remaining: Units
+        public let effectiveAt: Date
+        public let expiresAt: Date
+        /// The units left unused at expiry at the current burn rate.
+        public let unusedAtExpiry: Units?
+
+        public init(id: String, name: String, total: Units, remaining: Units, effectiveAt: Date, expiresAt: Date, unusedAtExpiry: Units?) {
+            self.id = id
+            self.name = name
+            self.total = total
+            self.remaining = remaining
+            self.effectiveAt = effectiveAt
+            self.expiresAt = expiresAt
+            self.unusedAtExpiry = unusedAtExpiry
+        }
     }
 
     public let id: Int64
     public let kind: Kind
-    /// The threshold crossed (a forecast is about 100 %).
+    /// The threshold crossed (a forecast is about 100 %; an overrun is the charge as a
+    /// percentage of its hold; a low pack, the remaining percentage it fell below).
     public let percent: Int
-    public let budgetID: Int64
-    public let scope: BudgetScope
-    public let period: BudgetPeriod
-    /// The period's first instant; `nil` for a `total` budget.
-    public let periodStart: Date?
-    /// The period's end (exclusive); `nil` for a `total` budget.
-    public let periodEnd: Date?
-    /// The budget at the moment the alert was raised.
-    public let limit: USD
-    public let charged: USD
-    public let held: USD
+    public let subject: Subject
     public let projectedAt: Date?
-    /// The money movement that raised it: which submission, what kind of entry, how much.
-    public let submissionID: String
-    public let entryKind: EntryKind
-    public let entryAmount: USD
     public let createdAt: Date
-    /// The ledger's time zone, in which the period and dates are told.
+    /// The ledger's time zone, in which periods and dates are told.
     public let timeZone: TimeZone
 
-    /// Charged + held when the alert was raised.
-    public var used: USD { USD(micros: BudgetStatus.saturatingSum(charged.micros, held.micros)) }
+    /// The budget's facts, for a budget's alert.
+    public var budget: BudgetFacts? { if case .budget(let facts) = subject { facts } else { nil } }
+    /// The pack's facts, for a pack's alert.
+    public var pack: PackFacts? { if case .pack(let facts) = subject { facts } else { nil } }
 
-    /// Used as a whole percentage of the limit, rounded down.
-    public var percentUsed: Int64 {
-        guard limit.micros > 0 else { return 0 }
-        return Int64(clamping: Int128(used.micros) * 100 / Int128(limit.micros))
-    }
-
-    /// The period as a person names it: `2026-11`, `week of 2026-11-16`, `2026-11-21`, `all time`.
+    /// The period as a person names it: `2026-11`, `week of 2026-11-16`, `2026-11-21`, `all time`;
+    /// for a pack, its validity.
     public var periodLabel: String {
-        guard let periodStart else { return "all time" }
-        let day = Self.day(periodStart, in: timeZone)
-        switch period {
-        case .month: return String(day.prefix(7))
-        case .week: return "week of \(day)"
-        case .day: return day
-        case .total: return "all time"
+        switch subject {
+        case .pack(let pack): return "\(Self.day(pack.effectiveAt, in: timeZone)) to \(Self.day(pack.expiresAt, in: timeZone))"
+        case .budget(let budget):
+            guard let periodStart = budget.periodStart else { return "all time" }
+            let day = Self.day(periodStart, in: timeZone)
+            switch budget.period {
+            case .month: return String(day.prefix(7))
+            case .week: return "week of \(day)"
+            case .day: return day
+            case .total: return "all time"
+            }
         }
     }
 
     /// One readable line: who, how much, which period, and what triggered it.
     public var message: String {
+        switch subject {
+        case .budget(let budget): return budgetMessage(budget)
+        case .pack(let pack):
+            let units = "\(pack.remaining.decimalString) of \(pack.total.decimalString) units left"
+            let expiry = Self.day(pack.expiresAt, in: timeZone)
+            if kind == .packLow {
+                return "Resource pack \(pack.name) (\(pack.id)) is below \(percent) %: \(units); it expires \(expiry)"
+            }
+            let unused = pack.unusedAtExpiry.map { "about \($0.decimalString) units" } ?? "units"
+            return "Resource pack \(pack.name) (\(pack.id)) will expire on \(expiry) with \(unused) unused at the current burn rate "
+                + "(\(units)): units that expire are money lost"
+        }
+    }
+
+    private func budgetMessage(_ budget: BudgetFacts) -> String {
+        let period = budget.period
         let cadence = ["month": "monthly", "week": "weekly", "day": "daily", "total": "total"][period.rawValue] ?? period.rawValue
-        let who = "Budget \(budgetID) (\(scope.description), \(cadence))"
-        let amounts = "\(used.formatted) used of \(limit.formatted) (\(percentUsed) %: charged \(charged.formatted), held \(held.formatted))"
-        let cause = "raised by a \(entryAmount.formatted) \(entryKind.rawValue) for submission \(submissionID)"
+        let who = "Budget \(budget.budgetID) (\(budget.scope.description), \(cadence))"
+        let amounts =
+            "\(budget.used.formatted) used of \(budget.limit.formatted) (\(budget.percentUsed) %: charged \(budget.charged.formatted), held \(budget.held.formatted))"
+        let cause = "raised by a \(budget.entryAmount.formatted) \(budget.entryKind.rawValue) for submission \(budget.submissionID)"
         switch kind {
         case .threshold:
             return "\(who) crossed \(percent) % in \(periodLabel): \(amounts); \(cause)"
         case .forecast:
             let date = projectedAt.map { Self.day($0, in: timeZone) } ?? "?"
-            let ends = periodEnd.map { " (the period ends \(Self.day($0, in: timeZone)))" } ?? ""
+            let ends = budget.periodEnd.map { " (the period ends \(Self.day($0, in: timeZone)))" } ?? ""
             return "\(who) is on course to reach its limit on \(date)\(ends) in \(periodLabel): \(amounts); \(cause)"
-        case .overrun:
-            return "\(who) was charged more than it held for submission \(submissionID) in \(periodLabel): "
-                + "\(entryAmount.formatted), \(percent) % of its hold; \(amounts). Check the job's price table"
+        case .overrun, .packLow, .packExpiring:
+            return "\(who) was charged more than it held for submission \(budget.submissionID) in \(periodLabel): "
+                + "\(budget.entryAmount.formatted), \(percent) % of its hold; \(amounts). Check the job's price table"
         }
     }
 
-    private static func day(_ date: Date, in zone: TimeZone) -> String {
+    static func day(_ date: Date, in zone: TimeZone) -> String {
         var calendar = Calendar(identifier: .iso8601)
         calendar.timeZone = zone
         let parts = calendar.dateComponents([.year, .month, .day], from: date)

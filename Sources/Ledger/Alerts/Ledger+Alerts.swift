@@ -62,6 +62,53 @@ extension Ledger {
         }
     }
 
+    /// Raises a resource pack's alerts, each at most once per pack: `low` when its remaining
+    /// units are below `lowPercent` of its total, `expiring` when it will expire with units unused
+    /// (`facts.unusedAtExpiry` > 0, projected at `facts.expiresAt`). Pack alerts go to the targets
+    /// of every budget (not to one team's).
+    /// - Returns: the alerts newly raised.
+    @discardableResult
+    public func raisePackAlerts(_ facts: Alert.PackFacts, lowPercent: Int, at instant: Date = Date()) throws(LedgerError) -> [Alert] {
+        let timestamp = Timestamp.string(instant)
+        let json = PackRecord.encode(facts)
+        return try connection.write { () throws(LedgerError) -> [Alert] in
+            var raised: [Int64] = []
+            let total = max(facts.total.millionths, 1)
+            if Int128(facts.remaining.millionths) * 100 < Int128(lowPercent) * Int128(total) {
+                raised += try insertPackAlert(.packLow, percent: lowPercent, facts: facts, json: json, projected: nil, at: timestamp)
+            }
+            if let unused = facts.unusedAtExpiry, unused > .zero {
+                raised += try insertPackAlert(.packExpiring, percent: 100, facts: facts, json: json, projected: facts.expiresAt, at: timestamp)
+            }
+            guard !raised.isEmpty else { return [] }
+            let zone = try timeZone()
+            let list = raised.map(String.init).joined(separator: ",")
+            return try connection.query("SELECT \(Self.alertColumns) \(Self.alertJoins) WHERE a.id IN (\(list)) ORDER BY a.id", []) {
+                row throws(LedgerError) in try Self.alert(row, timeZone: zone)
+            }
+        }
+    }
+
+    private func insertPackAlert(
+        _ kind: Alert.Kind, percent: Int, facts: Alert.PackFacts, json: String, projected: Date?, at timestamp: String
+    ) throws(LedgerError) -> [Int64] {
+        let raised = try connection.queryOne(
+            """
+            INSERT INTO alerts (pack_id, pack, period_start, kind, percent, limit_micros, charged_micros, held_micros, projected_at, created_at)
+            VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, ?)
+            ON CONFLICT DO NOTHING
+            RETURNING id
+            """,
+            [.text(facts.id), .text(json), .text(Timestamp.string(facts.effectiveAt)), .text(kind.rawValue), .integer(Int64(percent)),
+             .text(projected.map(Timestamp.string)), .text(timestamp)]
+        ) { $0.int64(0) }
+        guard let raised else { return [] }  // raised before: exactly once
+        try connection.run(
+            "INSERT INTO alert_deliveries (alert_id, target_id, next_attempt_at) SELECT ?, id, ? FROM alert_targets WHERE removed_at IS NULL AND team IS NULL",
+            [.integer(raised), .text(timestamp)])
+        return [raised]
+    }
+
     /// Inserts one alert unless it was raised before, and queues it for every target that wants it.
     private func insertAlert(
         _ kind: Alert.Kind, percent: Int, budget: Int64, scope: String, team: String?, periodStart: String,
@@ -216,29 +263,40 @@ extension Ledger {
 
     private static let alertColumns = """
         a.id, a.kind, a.percent, a.budget_id, b.scope, b.scope_value, b.period, a.period_start, a.limit_micros,
-        a.charged_micros, a.held_micros, a.projected_at, e.submission_id, e.kind, e.amount_micros, a.created_at
+        a.charged_micros, a.held_micros, a.projected_at, e.submission_id, e.kind, e.amount_micros, a.created_at, a.pack_id, a.pack
         """
-    private static let alertJoins = "FROM alerts a JOIN budgets b ON b.id = a.budget_id JOIN entries e ON e.id = a.entry_id"
+    private static let alertJoins = "FROM alerts a LEFT JOIN budgets b ON b.id = a.budget_id LEFT JOIN entries e ON e.id = a.entry_id"
     private static let targetColumns = "t.id, t.url, t.url_variable, t.team, t.format, t.created_at"
     private static let deliveryColumns = alertColumns + ", " + targetColumns + ", d.attempts, d.delivered_at, d.next_attempt_at, d.last_error"
     private static let deliveryJoins = """
         FROM alert_deliveries d JOIN alert_targets t ON t.id = d.target_id
-        JOIN alerts a ON a.id = d.alert_id JOIN budgets b ON b.id = a.budget_id JOIN entries e ON e.id = a.entry_id
+        JOIN alerts a ON a.id = d.alert_id LEFT JOIN budgets b ON b.id = a.budget_id LEFT JOIN entries e ON e.id = a.entry_id
         """
+    /// Where the target's columns start in a delivery row.
+    private static let targetColumn: Int32 = 18
 
     private static func alert(_ row: Row, timeZone: TimeZone) throws(LedgerError) -> Alert {
         let id = row.int64(0)
-        guard let kind = Alert.Kind(rawValue: row.text(1)), let scope = BudgetScope(name: row.text(4), value: row.optionalText(5)),
-            let period = BudgetPeriod(rawValue: row.text(6)), let entryKind = EntryKind(rawValue: row.text(13)),
-            let created = Timestamp.date(row.text(15))
-        else { throw .corrupt("alert \(id)") }
+        guard let kind = Alert.Kind(rawValue: row.text(1)), let created = Timestamp.date(row.text(15)) else { throw .corrupt("alert \(id)") }
         let start = Timestamp.date(row.text(7))
+        let subject: Alert.Subject
+        if let packID = row.optionalText(16) {
+            guard let json = row.optionalText(17), let facts = PackRecord.decode(json, id: packID) else { throw .corrupt("alert \(id)") }
+            subject = .pack(facts)
+        } else {
+            guard let scope = BudgetScope(name: row.text(4), value: row.optionalText(5)), let period = BudgetPeriod(rawValue: row.text(6)),
+                let entryKind = EntryKind(rawValue: row.text(13))
+            else { throw .corrupt("alert \(id)") }
+            subject = .budget(
+                Alert.BudgetFacts(
+                    budgetID: row.int64(3), scope: scope, period: period, periodStart: start,
+                    periodEnd: start.flatMap { period.end(startingAt: $0, in: timeZone) }, limit: USD(micros: row.int64(8)),
+                    charged: USD(micros: row.int64(9)), held: USD(micros: row.int64(10)), submissionID: row.text(12), entryKind: entryKind,
+                    entryAmount: USD(micros: row.int64(14))))
+        }
         return Alert(
-            id: id, kind: kind, percent: Int(row.int64(2)), budgetID: row.int64(3), scope: scope, period: period,
-            periodStart: start, periodEnd: start.flatMap { period.end(startingAt: $0, in: timeZone) },
-            limit: USD(micros: row.int64(8)), charged: USD(micros: row.int64(9)), held: USD(micros: row.int64(10)),
-            projectedAt: row.optionalText(11).flatMap(Timestamp.date), submissionID: row.text(12), entryKind: entryKind,
-            entryAmount: USD(micros: row.int64(14)), createdAt: created, timeZone: timeZone)
+            id: id, kind: kind, percent: Int(row.int64(2)), subject: subject, projectedAt: row.optionalText(11).flatMap(Timestamp.date),
+            createdAt: created, timeZone: timeZone)
     }
 
     /// Reads the target columns starting at `first`.
@@ -252,11 +310,12 @@ extension Ledger {
 
     private static func delivery(_ row: Row, timeZone: TimeZone) throws(LedgerError) -> AlertDelivery {
         let alert = try alert(row, timeZone: timeZone)
-        let target = try target(row, at: 16)
-        guard let next = Timestamp.date(row.text(24)) else { throw .corrupt("delivery of alert \(alert.id)") }
+        let first = targetColumn
+        let target = try target(row, at: first)
+        guard let next = Timestamp.date(row.text(first + 8)) else { throw .corrupt("delivery of alert \(alert.id)") }
         return AlertDelivery(
-            alert: alert, target: target, attempts: Int(row.int64(22)), deliveredAt: row.optionalText(23).flatMap(Timestamp.date),
-            nextAttemptAt: next, lastError: row.optionalText(25))
+            alert: alert, target: target, attempts: Int(row.int64(first + 6)), deliveredAt: row.optionalText(first + 7).flatMap(Timestamp.date),
+            nextAttemptAt: next, lastError: row.optionalText(first + 9))
     }
 }
 
@@ -285,5 +344,37 @@ struct AlertUsage {
         let reachedAfter = elapsed * Int128(limit) / used  // milliseconds after the period's start
         guard reachedAfter < length else { return nil }
         return periodStart.addingTimeInterval(TimeInterval(Int64(reachedAfter)) / 1000)
+    }
+}
+
+/// A pack's facts as an alert stores them: JSON with exact decimal units.
+enum PackRecord {
+    private struct Stored: Codable {
+        let name: String
+        let total_units: String
+        let remaining_units: String
+        let effective_at: String
+        let expires_at: String
+        let unused_at_expiry_units: String?
+    }
+
+    static func encode(_ facts: Alert.PackFacts) -> String {
+        let stored = Stored(
+            name: facts.name, total_units: facts.total.decimalString, remaining_units: facts.remaining.decimalString,
+            effective_at: Timestamp.string(facts.effectiveAt), expires_at: Timestamp.string(facts.expiresAt),
+            unused_at_expiry_units: facts.unusedAtExpiry?.decimalString)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(stored)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    static func decode(_ json: String, id: String) -> Alert.PackFacts? {
+        guard let stored = try? JSONDecoder().decode(Stored.self, from: Data(json.utf8)), let total = Units(stored.total_units),
+            let remaining = Units(stored.remaining_units), let effective = Timestamp.date(stored.effective_at),
+            let expires = Timestamp.date(stored.expires_at)
+        else { return nil }
+        return Alert.PackFacts(
+            id: id, name: stored.name, total: total, remaining: remaining, effectiveAt: effective, expiresAt: expires,
+            unusedAtExpiry: stored.unused_at_expiry_units.flatMap { Units($0) })
     }
 }

@@ -333,7 +333,7 @@ enum Migrations {
     /// (so an extension is priced as its parent's model), and alerts for settlements above
     /// their hold.
     static let sendersAndOverruns = Migration(
-        version: 5, name: "senders, request fingerprints, video ids and overrun alerts",
+        version: 5, name: "senders, request fingerprints, video ids, overrun and resource-pack alerts",
         sql: """
             ALTER TABLE submissions ADD COLUMN request_fingerprint TEXT;
             ALTER TABLE submissions ADD COLUMN parent_id TEXT REFERENCES submissions (id);
@@ -355,29 +355,41 @@ enum Migrations {
             END;
             CREATE INDEX submissions_by_video_ids ON submissions (provider) WHERE video_ids <> '[]';
 
-            -- Alerts gain a kind: 'overrun', a settlement above its hold against a hard budget,
-            -- once per budget and charge (percent: the charge as a percentage of the quote).
+            -- Alerts gain kinds: 'overrun', a settlement above its hold against a hard budget, once
+            -- per budget and charge (percent: the charge as a percentage of the hold); and a
+            -- resource pack's 'pack_low' (remaining below `percent` of it) and 'pack_expiring' (it
+            -- expires with units unused at the current burn rate), once per pack. A pack's alert has
+            -- no budget and no entry: its figures are in `pack` (JSON, exact decimal units).
             -- SQLite cannot change a CHECK in place: the table is rebuilt as it documents.
             CREATE TABLE alerts_v5 (
                 id INTEGER PRIMARY KEY,
-                budget_id INTEGER NOT NULL REFERENCES budgets (id),
+                budget_id INTEGER REFERENCES budgets (id),
+                pack_id TEXT,
                 period_start TEXT NOT NULL,
-                kind TEXT NOT NULL CHECK (kind IN ('threshold', 'forecast', 'overrun')),
+                kind TEXT NOT NULL CHECK (kind IN ('threshold', 'forecast', 'overrun', 'pack_low', 'pack_expiring')),
                 percent INTEGER NOT NULL CHECK (percent > 0),
                 limit_micros INTEGER NOT NULL,
                 charged_micros INTEGER NOT NULL,
                 held_micros INTEGER NOT NULL,
-                projected_at TEXT CHECK ((kind = 'forecast') = (projected_at IS NOT NULL)),
-                entry_id INTEGER NOT NULL REFERENCES entries (id),
-                created_at TEXT NOT NULL \(timestampCheck("created_at"))
+                projected_at TEXT CHECK ((kind IN ('forecast', 'pack_expiring')) = (projected_at IS NOT NULL)),
+                entry_id INTEGER REFERENCES entries (id),
+                pack TEXT CHECK (pack IS NULL OR json_valid(pack)),
+                created_at TEXT NOT NULL \(timestampCheck("created_at")),
+                CHECK ((kind IN ('pack_low', 'pack_expiring')) = (pack_id IS NOT NULL)),
+                CHECK ((budget_id IS NULL) = (pack_id IS NOT NULL)),
+                CHECK ((budget_id IS NULL) = (entry_id IS NULL)),
+                CHECK ((pack_id IS NULL) = (pack IS NULL))
             ) STRICT;
-            INSERT INTO alerts_v5 SELECT id, budget_id, period_start, kind, percent, limit_micros, charged_micros,
-                held_micros, projected_at, entry_id, created_at FROM alerts;
+            INSERT INTO alerts_v5 (id, budget_id, period_start, kind, percent, limit_micros, charged_micros, held_micros,
+                projected_at, entry_id, created_at)
+            SELECT id, budget_id, period_start, kind, percent, limit_micros, charged_micros, held_micros, projected_at,
+                entry_id, created_at FROM alerts;
             DROP TABLE alerts;
             ALTER TABLE alerts_v5 RENAME TO alerts;
             CREATE UNIQUE INDEX alerts_once_per_period ON alerts (budget_id, period_start, kind, percent)
                 WHERE kind IN ('threshold', 'forecast');
             CREATE UNIQUE INDEX alerts_once_per_charge ON alerts (budget_id, entry_id) WHERE kind = 'overrun';
+            CREATE UNIQUE INDEX alerts_once_per_pack ON alerts (pack_id, kind, percent) WHERE pack_id IS NOT NULL;
             \(alertsAreHistory)
             """,
         rebuildsTables: true)

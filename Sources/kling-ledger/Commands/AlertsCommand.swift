@@ -181,7 +181,8 @@ struct AlertTargetJSON: Encodable {
     }
 }
 
-/// An alert and its delivery to each target, as `alerts list --json` prints them.
+/// An alert and its delivery to each target, as `alerts list --json` prints them. A pack's
+/// alert has `null` budget fields, and a budget's `null` pack fields.
 struct AlertJSON: Encodable {
     struct Delivery: Encodable {
         let target: Int64
@@ -194,14 +195,16 @@ struct AlertJSON: Encodable {
     let id: Int64
     let kind: String
     let percent: Int
-    let budget: Int64
-    let scope: String
+    @Nullable var budget: Int64?
+    @Nullable var scope: String?
     let period: String
-    let limit_usd: String
-    let charged_usd: String
-    let held_usd: String
+    @Nullable var limit_usd: String?
+    @Nullable var charged_usd: String?
+    @Nullable var held_usd: String?
     @Nullable var projected_at: String?
-    let submission: String
+    @Nullable var submission: String?
+    @Nullable var pack_id: String?
+    @Nullable var pack_remaining_units: String?
     let message: String
     let created_at: String
     let deliveries: [Delivery]
@@ -210,14 +213,16 @@ struct AlertJSON: Encodable {
         id = alert.id
         kind = alert.kind.rawValue
         percent = alert.percent
-        budget = alert.budgetID
-        scope = alert.scope.description
+        budget = alert.budget?.budgetID
+        scope = alert.budget?.scope.description
         period = alert.periodLabel
-        limit_usd = alert.limit.decimalString
-        charged_usd = alert.charged.decimalString
-        held_usd = alert.held.decimalString
+        limit_usd = alert.budget?.limit.decimalString
+        charged_usd = alert.budget?.charged.decimalString
+        held_usd = alert.budget?.held.decimalString
         projected_at = alert.projectedAt.map(Timestamp.string)
-        submission = alert.submissionID
+        submission = alert.budget?.submissionID
+        pack_id = alert.pack?.id
+        pack_remaining_units = alert.pack?.remaining.decimalString
         message = alert.message
         created_at = Timestamp.string(alert.createdAt)
         self.deliveries = deliveries.map {
