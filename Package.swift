@@ -22,7 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        // Tests only: a CSV parser that is not our writer's inverse.
+        // Reads resellers' usage exports; in the tests, a parser that is not our writer's inverse.
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
@@ -63,14 +63,18 @@ let package = Package(
             name: "ReportDefinitions",
             dependencies: ["KlingCore"],
             path: "reports",
-            resources: [.copy("monthly.sql"), .copy("items.sql"), .copy("budgets.sql"), .copy("focus.sql")]
+            resources: [.copy("monthly.sql"), .copy("items.sql"), .copy("budgets.sql"), .copy("focus.sql"), .copy("reconciliation.sql")]
         ),
         // Runs report definitions against the ledger and streams their rows out as CSV.
         .target(name: "Reports", dependencies: ["Ledger", "ReportDefinitions"]),
         // The budget gate: quote → reserve → send → record → settle, and reconciliation.
         .target(
             name: "Gate",
-            dependencies: ["KlingCore", "Pricing", "Ledger", "KlingAPI", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: [
+                "KlingCore", "Pricing", "Ledger", "KlingAPI", .product(name: "Crypto", package: "swift-crypto"),
+                // Reads resellers' usage exports for reconciliation.
+                .product(name: "SwiftCSV", package: "SwiftCSV"),
+            ]),
         // A loopback server speaking all four providers' protocols: the providers' test double.
         .target(
             name: "KlingSandbox",

@@ -248,13 +248,7 @@ extension SubmissionState {
 extension QuotedPrice {
     /// What the ledger stores of a quote.
     public init(_ quote: Quote) {
-        let source: UnitPriceSource? =
-            switch quote.unitPrice?.origin {
-            case .table: .table
-            case .environment: .environment
-            case .option: .option
-            case nil: nil
-            }
+        let source = quote.unitPrice.map(QuotedPrice.source(of:))
         self.init(
             amount: quote.amount, units: quote.units, unitPrice: quote.unitPrice?.amount, unitPriceSource: source,
             table: quote.tableFile, version: quote.versionID, rule: quote.ruleDescription)

@@ -16,7 +16,7 @@ public final class Sandbox: Sendable {
     public let credentials: SandboxCredentials
     /// How long a task takes from create to finish.
     public let delay: Duration
-    private let book: SandboxBook
+    let book: SandboxBook
     private let callbacks: CallbackPoster
     let inbox: WebhookInbox
     private let server: Task<Void, any Error>
@@ -56,6 +56,7 @@ public final class Sandbox: Sendable {
             prices: try prices ?? PriceBook.load(environment: [:]), delay: delay, stateFile: stateFile.map(SandboxStateFile.init(url:)))
         let callbacks = CallbackPoster(logger: logger)
         let router = Router(context: SandboxContext.self)
+        book.add(.standard())  // the official account's resource pack; tests add others
         router.add(middleware: RequestRecorder(book: book))
         let official = OfficialAuth(accessKey: credentials.klingAccessKey, secretKey: credentials.klingSecretKey, apiKey: credentials.klingAPIKey)
         OfficialRoutes(provider: .kling, book: book, auth: { official.refusal($0, now: Date()) }, callbacks: callbacks).register(on: router)

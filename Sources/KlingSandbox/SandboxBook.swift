@@ -16,6 +16,10 @@ final class SandboxBook: Sendable {
         var forgotten: Set<TaskKey> = []
         var requests: [SandboxRequest] = []
         var serial = 0
+        /// The official account's resource packs.
+        var packs: [SandboxPack] = []
+        /// Deductions the sandbox was told to change, by task id.
+        var deductionOverrides: [String: Units] = [:]
     }
 
     struct FaultKey: Hashable {
@@ -46,7 +50,7 @@ final class SandboxBook: Sendable {
         case notSaved(SandboxError)
     }
 
-    private let storage: Mutex<Storage>
+    let storage: Mutex<Storage>
     private let prices: PriceBook
     private let stateFile: SandboxStateFile?
     let delay: Duration

@@ -30,6 +30,15 @@ extension PriceBook {
             rule: rule, estimated: table.estimated, source: table.source)
     }
 
+    /// The dollar price of one of a provider's units at `instant`: the override for official
+    /// units, else the list price of the table version in force; `nil` when the provider's
+    /// table has no unit price.
+    public func unitPrice(for provider: Provider, at instant: Date = Date(), override: UnitPrice? = nil) throws(PricingError) -> UnitPrice? {
+        let table = try table(for: provider)
+        guard let version = table.version(at: instant) else { throw .noVersion(provider, file: table.file, at: instant) }
+        return unitPrice(in: version, of: table, override: override)
+    }
+
     /// The override applies to the official API's units only: a reseller's units, if a table
     /// used them, are that reseller's and have their own price.
     private func unitPrice(in version: PriceVersion, of table: PriceTable, override: UnitPrice?) -> UnitPrice? {

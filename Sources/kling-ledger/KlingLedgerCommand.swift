@@ -23,7 +23,7 @@ struct KlingLedgerCommand: AsyncParsableCommand {
         version: version,
         subcommands: [
             DemoCommand.self, SubmitCommand.self, StatusCommand.self, ListCommand.self, SyncCommand.self, ResolveCommand.self, BudgetCommand.self,
-            ReportCommand.self, AlertsCommand.self,
+            ReportCommand.self, ReconcileCommand.self, PacksCommand.self, AlertsCommand.self,
             QuoteCommand.self, CompareCommand.self, PricingCommand.self, SandboxCommand.self,
         ]
     )

@@ -72,6 +72,9 @@ struct HardeningCLITests {
         // Another ledger: the second sandbox numbers its tasks from 1 again.
         let other = folder.appendingPathComponent("other.sqlite").path
         expect(4, try await run(["submit", "--prompt", "x", "--wait"], ["KLING_BASE_URL": fast.baseURL, "KLING_LEDGER_DB": other]), "the task failed")
+        try fast.createTasksElsewhere(1)
+        try await Task.sleep(for: .milliseconds(500))
+        expect(6, try await run(["reconcile", "--provider", "kling"], ["KLING_BASE_URL": fast.baseURL, "KLING_LEDGER_DB": other]), "the bill disagrees")
         let sentBefore = try Ledger(path: ledger, access: .read).submissions(state: .submitted).count
         let waiting = environment
         let interrupted = try await offThePool { () -> CLIResult in

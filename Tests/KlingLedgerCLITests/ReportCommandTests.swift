@@ -12,8 +12,8 @@ struct ReportCommandTests {
 
         let list = try runCLI(["report"], environment: environment)
         #expect(list.status == 0)
-        for name in ["budgets", "focus", "items", "monthly"] { #expect(list.stdout.contains("\n\(name) ") || list.stdout.hasPrefix("\(name) ")) }
-        #expect(list.stdout.split(separator: "\n").count == 4)
+        for name in ["budgets", "focus", "items", "monthly", "reconciliation"] { #expect(list.stdout.contains("\n\(name) ") || list.stdout.hasPrefix("\(name) ")) }
+        #expect(list.stdout.split(separator: "\n").count == 5)
 
         // A report only reads: it never creates a ledger, and says where it looked.
         let none = try runCLI(["report", "items"], environment: environment)

@@ -135,16 +135,21 @@ struct SandboxProtocolTests {
                 _ = try await send(sandbox, "POST", "/v1/videos/text2video", authorization: auth, json: #"{"prompt":"\#(prompt)"}"#)
             }
             try await Task.sleep(for: .milliseconds(300))
-            let page1 = try await send(sandbox, "POST", "/account/billing/package", authorization: auth, json: #"{"page_size":1}"#)
-            let data1 = try #require(page1.json["data"] as? [String: Any])
-            let cursor = try #require(data1["next_cursor"] as? String)
+            let window = #""start_time":0,"end_time":\#(Int64(Date().timeIntervalSince1970 * 1000) + 60_000)"#
+            let page1 = try await send(sandbox, "POST", "/account/billing/package", authorization: auth, json: "{\(window),\"limit\":1}")
+            let result1 = try #require((page1.json["data"] as? [String: Any])?["result"] as? [String: Any])
+            let cursor = try #require(result1["next_cursor"] as? String)
+            #expect(result1["has_more"] as? Bool == true && result1["count"] as? Int == 2)
             let page2 = try await send(
-                sandbox, "POST", "/account/billing/package", authorization: auth, json: #"{"page_size":1,"cursor":"\#(cursor)"}"#)
-            let data2 = try #require(page2.json["data"] as? [String: Any])
-            let records = (data1["records"] as? [[String: Any]] ?? []) + (data2["records"] as? [[String: Any]] ?? [])
+                sandbox, "POST", "/account/billing/package", authorization: auth, json: #"{"limit":1,"cursor":"\#(cursor)"}"#)
+            let result2 = try #require((page2.json["data"] as? [String: Any])?["result"] as? [String: Any])
+            let records = (result1["detail"] as? [[String: Any]] ?? []) + (result2["detail"] as? [[String: Any]] ?? [])
             #expect(records.map { $0["deduction_amount"] as? String } == ["1", "1"])
+            #expect(records.map { $0["unit_after_deduction"] as? String } == ["9999", "9998"], "drawn from the standard pack")
             #expect(Set(records.compactMap { $0["task_id"] as? String }) == Set(sandbox.tasks.dropFirst().map(\.taskID)))
-            #expect(data2["next_cursor"] is NSNull)
+            #expect(result2["next_cursor"] is NSNull && result2["has_more"] as? Bool == false)
+            let over = try await send(sandbox, "POST", "/account/billing/package", authorization: auth, json: "{\(window),\"limit\":501}")
+            #expect(over.status == 400, "limit is at most 500")
         }
     }
 

@@ -124,7 +124,7 @@ struct ReportTests {
             try "-- Typo.\nSELECT :perod_start".write(to: own.appendingPathComponent("typo.sql"), atomically: true, encoding: .utf8)
 
             let catalog = try ReportCatalog(folder: own.path, environment: [:])
-            #expect(try catalog.definitions().map(\.name) == ["budgets", "focus", "items", "monthly", "teams", "typo", "vandal"])
+            #expect(try catalog.definitions().map(\.name) == ["budgets", "focus", "items", "monthly", "reconciliation", "teams", "typo", "vandal"])
             let teams = try runReport("teams", on: ledger, in: folder, reports: own.path)
             #expect(teams.header == ["team", "cost"])
             #expect(teams.rows.count == 4)

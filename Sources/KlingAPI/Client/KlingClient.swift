@@ -125,6 +125,11 @@ public struct KlingClient: Sendable {
 
     // MARK: One exchange
 
+    /// One request that only reads, retried like a task read.
+    func read<Value>(_ request: WireRequest, decode: (WireResponse) throws(ProviderFailure) -> Value) async throws -> Value {
+        try await exchange(request, creating: false, timeout: policy.requestTimeout, decode: decode)
+    }
+
     /// Sends one request and decodes its answer, signing a new token when the old one was
     /// refused, and retrying with backoff what the provider refused for now.
     private func exchange<Value>(

@@ -21,6 +21,7 @@ struct OfficialRoutes: Sendable {
         if provider == .kling {
             router.get("/v1/videos/:segment") { request, context in try await list(request, context) }
             router.post("/account/billing/package") { request, context in try await billing(request, context) }
+            router.get("/account/costs") { request, context in try await costs(request, context) }
         }
     }
 
@@ -76,24 +77,71 @@ struct OfficialRoutes: Sendable {
         return Answer.json(.ok, ["code": 0, "message": "SUCCEED", "request_id": UUID().uuidString, "data": Array(pageTasks)])
     }
 
-    /// `POST /account/billing/package`: one record per deduction, with cursor paging. The
-    /// record and paging field names beyond those PROVIDERS.md lists are the sandbox's own.
+    /// `POST /account/billing/package`: one row per deduction in `[start_time, end_time)` (ms;
+    /// from the first page, carried in the cursor), at most `limit` (≤ 500) a page, with
+    /// `next_cursor` and `has_more` under `data.result`, as the secondary copy of the official
+    /// page shows them.
     private func billing(_ request: Request, _ context: SandboxContext) async throws -> Response {
         if let refused = auth(request) { return Self.error(refused.code, refused.message) }
         let body = await Answer.body(of: request) ?? [:]
-        let size = min(max(body["page_size"] as? Int ?? 100, 1), 500)
-        let start = Int(body["cursor"] as? String ?? "0") ?? 0
-        let now = Date()
-        let deductions = book.tasks.filter { $0.provider == provider && ($0.deductedUnits(at: now) ?? .zero) > .zero }
-        let page = deductions.dropFirst(start).prefix(size).map { task -> [String: Any] in
-            [
-                "task_id": task.taskID, "model_name": task.model ?? "", "duration": String(task.durationSeconds),
-                "deduction_amount": task.deductedUnits(at: now)?.decimalString ?? "0",
-                "deduction_time": Answer.milliseconds(task.finishesAt),
+        let limit = body["limit"] as? Int ?? 500
+        guard (1...500).contains(limit) else { return Self.error(1201, "limit must be 1–500") }
+        // The cursor carries the window and the offset: "start:end:offset".
+        let cursor = (body["cursor"] as? String).map { $0.split(separator: ":").compactMap { Int64($0) } }
+        if let cursor, cursor.count != 3 { return Self.error(1201, "cursor is not one this account issued") }
+        guard let start = cursor?[0] ?? (body["start_time"] as? NSNumber)?.int64Value,
+            let end = cursor?[1] ?? (body["end_time"] as? NSNumber)?.int64Value
+        else { return Self.error(1200, "start_time and end_time (ms) are required on the first page") }
+        let offset = Int(cursor?[2] ?? 0)
+        let rows = book.deductions(at: Date()).filter {
+            let at = Answer.milliseconds($0.at)
+            return at >= start && at < end
+        }
+        let page = rows.dropFirst(offset).prefix(limit).map { deduction -> [String: Any] in
+            let task = deduction.task
+            return [
+                "package_id": deduction.packID ?? "", "product_type": "video", "task_id": task.taskID, "api_key_name": "sandbox",
+                "product_function": task.kind.rawValue, "model_name": task.model ?? "", "resolution": task.mode == .pro ? "1080p" : "720p",
+                "duration": String(task.durationSeconds), "refer_video_input": task.kind == .extend, "video_sound": task.sound ? "native" : "off",
+                "voice_control": false, "deduction_time": Answer.milliseconds(deduction.at),
+                "unit_before_deduction": deduction.unitsBefore.decimalString, "deduction_amount": deduction.units.decimalString,
+                "unit_after_deduction": deduction.unitsAfter.decimalString,
             ]
         }
-        let next = start + page.count < deductions.count ? String(start + page.count) : nil
-        return Self.success(["records": page, "next_cursor": next as Any? ?? NSNull()])
+        let next = offset + page.count
+        let more = next < rows.count
+        return Self.success([
+            "result": [
+                "detail": Array(page), "count": rows.count, "has_more": more,
+                "next_cursor": more ? "\(start):\(end):\(next)" as Any : NSNull(),
+            ] as [String: Any]
+        ])
+    }
+
+    /// `GET /account/costs?start_time=&end_time=[&resource_pack_name=]`: the account's packs with
+    /// their remaining units (the official API says they may be up to 12 h stale; here they are
+    /// current).
+    private func costs(_ request: Request, _ context: SandboxContext) async throws -> Response {
+        if let refused = auth(request) { return Self.error(refused.code, refused.message) }
+        guard let start = request.uri.queryParameters.get("start_time", as: Int64.self),
+            let end = request.uri.queryParameters.get("end_time", as: Int64.self)
+        else { return Self.error(1200, "start_time and end_time (ms) are required") }
+        let name = request.uri.queryParameters.get("resource_pack_name").map { String($0) }
+        let now = Date()
+        let packs = book.packsRemaining(at: now).filter { pack, _ in
+            Answer.milliseconds(pack.expiresAt) > start && Answer.milliseconds(pack.effectiveAt) < end && (name == nil || pack.name == name)
+        }
+        let infos = packs.map { pack, remaining -> [String: Any] in
+            let status =
+                now < pack.effectiveAt ? "toBeOnline" : now >= pack.expiresAt ? "expired" : remaining <= .zero ? "runOut" : "online"
+            return [
+                "resource_pack_name": pack.name, "resource_pack_id": pack.id, "resource_pack_type": "decreasing_total",
+                "total_quantity": NSDecimalNumber(string: pack.total.decimalString), "remaining_quantity": NSDecimalNumber(string: remaining.decimalString),
+                "purchase_time": Answer.milliseconds(pack.effectiveAt), "effective_time": Answer.milliseconds(pack.effectiveAt),
+                "invalid_time": Answer.milliseconds(pack.expiresAt), "status": status,
+            ]
+        }
+        return Self.success(["code": 0, "msg": "success", "resource_pack_subscribe_infos": infos])
     }
 
     // MARK: Reading a create

@@ -1,6 +1,6 @@
 /// The ledger schema, in order. Append new migrations; never change a released one.
 enum Migrations {
-    static let all: [Migration] = [submissionsAndEntries, budgets, alerts, balances, sendersAndOverruns]
+    static let all: [Migration] = [submissionsAndEntries, budgets, alerts, balances, sendersAndOverruns, reconciliations]
 
     /// Alerts are records of what happened: never changed, never deleted. Created with the
     /// table, and again when migration 5 rebuilds it.
@@ -393,4 +393,53 @@ enum Migrations {
             \(alertsAreHistory)
             """,
         rebuildsTables: true)
+
+    /// The results of reconciling the ledger with a provider's bill, kept when applied so the
+    /// `reconciliation` report can show finance what differed and how it was settled.
+    static let reconciliations = Migration(
+        version: 6, name: "reconciliations with the providers' bills",
+        sql: """
+            CREATE TABLE reconciliations (
+                id INTEGER PRIMARY KEY,
+                provider TEXT NOT NULL CHECK (provider IN ('kling', 'pixazo', 'acedata', 'kkiai')),
+                -- 'billing': the provider's deduction record; 'csv': a usage export.
+                source TEXT NOT NULL CHECK (source IN ('billing', 'csv')),
+                period_start TEXT NOT NULL \(timestampCheck("period_start")),
+                period_end TEXT NOT NULL \(timestampCheck("period_end")),
+                created_at TEXT NOT NULL \(timestampCheck("created_at"))
+            ) STRICT;
+
+            -- One line per task, in the class it was found in before it was applied.
+            CREATE TABLE reconciliation_lines (
+                reconciliation_id INTEGER NOT NULL REFERENCES reconciliations (id),
+                line INTEGER NOT NULL,
+                class TEXT NOT NULL CHECK (class IN (
+                    'agrees', 'differs', 'billed_not_in_ledger', 'in_ledger_not_billed', 'billed_still_open')),
+                provider_task_id TEXT,
+                submission_id TEXT REFERENCES submissions (id),
+                ledger_micros INTEGER,
+                billed_micros INTEGER,
+                billed_units TEXT,
+                billed_at TEXT,
+                note TEXT NOT NULL,
+                PRIMARY KEY (reconciliation_id, line)
+            ) STRICT;
+
+            CREATE TRIGGER reconciliations_are_history BEFORE UPDATE ON reconciliations
+            BEGIN
+                SELECT RAISE(ABORT, 'a reconciliation is a record of what was found and never changes');
+            END;
+            CREATE TRIGGER reconciliations_are_kept BEFORE DELETE ON reconciliations
+            BEGIN
+                SELECT RAISE(ABORT, 'a reconciliation is a record of what was found and is never deleted');
+            END;
+            CREATE TRIGGER reconciliation_lines_are_history BEFORE UPDATE ON reconciliation_lines
+            BEGIN
+                SELECT RAISE(ABORT, 'a reconciliation is a record of what was found and never changes');
+            END;
+            CREATE TRIGGER reconciliation_lines_are_kept BEFORE DELETE ON reconciliation_lines
+            BEGIN
+                SELECT RAISE(ABORT, 'a reconciliation is a record of what was found and is never deleted');
+            END;
+            """)
 }

@@ -51,7 +51,7 @@ struct ReportCommand: ParsableCommand {
             let grouping = try by.map { text throws(ReportError) in try Grouping(parsing: text) }
             let ledger = try ledgerOptions.open(.read)
             let chosenMonth = try month.map { text throws(ReportError) in try ReportMonth(text) } ?? ReportMonth(containing: Date(), in: try ledger.timeZone())
-            let rows = try write(to: output) { writer in
+            let rows = try writeCSV(to: output) { writer in
                 try ReportRunner.run(report, on: ledger, month: chosenMonth, grouping: grouping, into: writer)
             }
             if let output {
@@ -76,29 +76,6 @@ struct ReportCommand: ParsableCommand {
                 line += " (from \(own.path))"
             }
             print(line)
-        }
-    }
-
-    /// Streams the CSV to standard output, or to a file that appears only once complete: it is
-    /// written beside the target under a temporary name and moved into place at the end.
-    private func write(to path: String?, _ body: (CSVWriter) throws -> Int) throws -> Int {
-        guard let path else { return try body(CSVWriter(output: .standardOutput)) }
-        let target = URL(fileURLWithPath: path)
-        let partial = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).partial-\(getpid())")
-        guard FileManager.default.createFile(atPath: partial.path, contents: nil), let handle = try? FileHandle(forWritingTo: partial) else {
-            throw ValidationError("cannot write \(path): check that its folder exists and is writable")
-        }
-        do {
-            let rows = try body(CSVWriter(output: handle))
-            try handle.synchronize()
-            try handle.close()
-            // rename(2) replaces an existing file atomically: a reader sees the old or the new one.
-            guard rename(partial.path, target.path) == 0 else { throw ValidationError("cannot move the report into \(path)") }
-            return rows
-        } catch {
-            try? handle.close()
-            try? FileManager.default.removeItem(at: partial)
-            throw error
         }
     }
 }

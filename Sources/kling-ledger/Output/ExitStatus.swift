@@ -17,6 +17,7 @@ enum ExitStatus: Int32, CaseIterable {
     case refusedByBudget = 3
     case taskFailed = 4
     case needsPerson = 5
+    case disagrees = 6
     case usage = 64
     case dataError = 65
     case noLedger = 66
@@ -35,6 +36,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .refusedByBudget: "refused by a hard budget: nothing held, nothing sent"
         case .taskFailed: "the task failed at the provider (`submit --wait`): nothing charged"
         case .needsPerson: "`sync` left submissions it cannot settle: check them at the provider, then `resolve`"
+        case .disagrees: "`reconcile` found the ledger and the provider's bill disagree (nothing written): `--apply` makes them equal"
         case .usage: "invalid request or usage: a bad option, an invalid or unpriceable job, an idempotency key reused for another request"
         case .dataError: "no such submission, budget or target, or it is not in a state for this (e.g. resolving a settled one)"
         case .noLedger: "no ledger at the path (commands that only read never create one)"
@@ -77,7 +79,7 @@ enum ExitStatus: Int32, CaseIterable {
             }
         case let error as ReportError: if case .noDefinitions = error { .configuration } else { .usage }
         case let failure as ProviderFailure: of(failure)
-        case is CatalogError, is JobValidationError, is GateError, is ValidationError: .usage
+        case is CatalogError, is JobValidationError, is GateError, is ValidationError, is UsageExportError: .usage
         case is AccountError: .configuration
         case is WaitTimedOut: .notFinished
         case let error as SandboxError:
