@@ -1,7 +1,7 @@
 /// Exact decimal text ⇄ integer millionths, the one representation behind `USD` and `Units`.
 ///
 /// Money never passes through binary floating point: "0.35" becomes 350_000 by reading digits.
-enum FixedPoint {
+public enum FixedPoint {
     /// Millionths in one whole: both dollars and units are kept to six decimal places.
     static let scale: Int64 = 1_000_000
     static let fractionDigits = 6
@@ -44,13 +44,44 @@ enum FixedPoint {
     /// Formats millionths as a decimal with at least `minimumFractionDigits` places and no
     /// trailing zeros beyond them: 700_000 → "0.70" (minimum 2) or "0.7" (minimum 0).
     static func format(_ millionths: Int64, minimumFractionDigits: Int) -> String {
-        let magnitude = millionths.magnitude
-        let whole = magnitude / UInt64(scale)
-        var fraction = String(magnitude % UInt64(scale))
-        fraction = String(repeating: "0", count: fractionDigits - fraction.count) + fraction
-        while fraction.count > minimumFractionDigits, fraction.last == "0" { fraction.removeLast() }
-        let sign = millionths < 0 ? "-" : ""
-        return fraction.isEmpty ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
+        withFormatted(millionths, minimumFractionDigits: minimumFractionDigits) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The same decimal as UTF-8 bytes in a buffer on the stack, for callers that copy them
+    /// on (CSV, SQLite): no string is built. Digits are written right to left, the fraction first.
+    public static func withFormatted<Result>(
+        _ millionths: Int64, minimumFractionDigits: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result
+    ) rethrows -> Result {
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+            let magnitude = millionths.magnitude  // UInt64: Int64.min has a magnitude too
+            var whole = magnitude / UInt64(scale)
+            var fraction = magnitude % UInt64(scale)
+            var kept = fractionDigits
+            while kept > minimumFractionDigits, fraction % 10 == 0 {
+                fraction /= 10
+                kept -= 1
+            }
+            var position = buffer.count
+            for _ in 0..<kept {
+                position -= 1
+                buffer[position] = UInt8(ascii: "0") + UInt8(fraction % 10)
+                fraction /= 10
+            }
+            if kept > 0 {
+                position -= 1
+                buffer[position] = UInt8(ascii: ".")
+            }
+            repeat {
+                position -= 1
+                buffer[position] = UInt8(ascii: "0") + UInt8(whole % 10)
+                whole /= 10
+            } while whole > 0
+            if millionths < 0 {
+                position -= 1
+                buffer[position] = UInt8(ascii: "-")
+            }
+            return try body(UnsafeBufferPointer(rebasing: buffer[position...]))
+        }
     }
 
     /// `a × b / scale`, rounded half away from zero to the nearest millionth, computed in 128 bits.

@@ -20,7 +20,12 @@ enum MoneyFunctions {
         guard sqlite3_value_numeric_type(value) == SQLITE_INTEGER else {
             return sqlite3_result_error(context, "usd() takes integer micro-dollars", -1)
         }
-        sqlite3_result_text(context, USD(micros: sqlite3_value_int64(value)).decimalString, -1, csqlite_transient())
+        // Straight from the stack into SQLite: no String for each of a report's million rows.
+        FixedPoint.withFormatted(sqlite3_value_int64(value), minimumFractionDigits: 2) { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { text in
+                sqlite3_result_text(context, text.baseAddress, Int32(text.count), csqlite_transient())
+            }
+        }
     }
 
     private static let units: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { context, _, arguments in
@@ -28,7 +33,11 @@ enum MoneyFunctions {
         guard sqlite3_value_numeric_type(value) == SQLITE_INTEGER else {
             return sqlite3_result_error(context, "units() takes integer millionths of a unit", -1)
         }
-        sqlite3_result_text(context, Units(millionths: sqlite3_value_int64(value)).decimalString, -1, csqlite_transient())
+        FixedPoint.withFormatted(sqlite3_value_int64(value), minimumFractionDigits: 0) { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { text in
+                sqlite3_result_text(context, text.baseAddress, Int32(text.count), csqlite_transient())
+            }
+        }
     }
 
     private static let unitMillionths: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { context, _, arguments in
