@@ -40,11 +40,21 @@ public struct Gate: Sendable {
         self.clients = clients
         self.alerts = alerts
         self.aceDataCallbackURL = aceDataCallbackURL
+        self.pool = LedgerPool(path: ledgerPath)
     }
 
-    /// Opens the ledger for one unit of work. Each call has its own connection, so a gate can
-    /// be shared by concurrent tasks.
-    func ledger(_ access: Ledger.Access = .create) throws -> Ledger { try Ledger(path: ledgerPath, access: access) }
+    /// The gate's connections to the ledger, opened once and lent to one unit of work at a time.
+    let pool: LedgerPool
+
+    /// Runs one unit of work with a connection of its own, so a gate can be shared by
+    /// concurrent tasks.
+    func withLedger<Result>(_ access: Ledger.Access = .create, _ body: (Ledger) async throws -> Result) async throws -> Result {
+        try await pool.with(access, body)
+    }
+
+    func withLedger<Result>(_ access: Ledger.Access = .create, _ body: (Ledger) throws -> Result) throws -> Result {
+        try pool.with(access, body)
+    }
 
     // MARK: Submit
 
@@ -63,10 +73,11 @@ public struct Gate: Sendable {
         _ request: SubmissionRequest, wait: Bool = false, timeout: Duration? = nil,
         progress: (@Sendable (SubmissionProgress) -> Void)? = nil
     ) async throws -> GateResult {
-        let ledger = try ledger()
-        let result = try await submit(request, wait: wait, timeout: timeout, progress: progress, ledger: ledger)
-        await deliverAlerts(ledger)  // those the settlement raised, and earlier ones due again
-        return result
+        try await withLedger { ledger in
+            let result = try await submit(request, wait: wait, timeout: timeout, progress: progress, ledger: ledger)
+            await deliverAlerts(ledger)  // those the settlement raised, and earlier ones due again
+            return result
+        }
     }
 
     private func submit(
@@ -159,7 +170,7 @@ public struct Gate: Sendable {
     /// What submitting would do, with nothing held, sent or recorded. A ledger that does not
     /// exist yet has no budgets, and is not created.
     public func dryRun(_ request: SubmissionRequest) throws -> DryRun {
-        let ledger = FileManager.default.fileExists(atPath: ledgerPath) ? try ledger(.read) : nil
+        let ledger = FileManager.default.fileExists(atPath: ledgerPath) ? try Ledger(path: ledgerPath, access: .read) : nil
         let (job, _) = try resolveExtension(request, ledger: ledger)
         let quote = try prices.quote(try job.validated(), unitPriceOverride: request.unitPriceOverride)
         let budgets = try ledger?.budgets(applyingTo: job.provider, team: request.team, project: request.project, user: request.user) ?? []

@@ -53,7 +53,9 @@ struct ScriptingCLITests {
             #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == before, "no -wal or -shm made by the reader")
             #expect(try Data(contentsOf: URL(fileURLWithPath: ledger)) == bytes)
 
-            // A copy of the ledger file alone (as finance may get it): read without log files.
+            // A copy of the ledger file alone (as finance may get it), taken after its log was
+            // folded in (`sqlite3 FILE 'PRAGMA wal_checkpoint'`): read without log files.
+            try Ledger(path: ledger).connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             let copies = folder.appendingPathComponent("copy")
             try FileManager.default.createDirectory(at: copies, withIntermediateDirectories: true)
             let copy = copies.appendingPathComponent("ledger.sqlite").path

@@ -24,7 +24,10 @@ extension Gate {
     /// that will expire with units unused at its burn rate — each once per pack, through the
     /// alert outbox.
     public func packs(lowPercent: Int = 20, now: Date = Date()) async throws -> [PackStatus] {
-        let ledger = try ledger(.create)
+        try await withLedger(.create) { ledger in try await packs(lowPercent: lowPercent, now: now, ledger: ledger) }
+    }
+
+    private func packs(lowPercent: Int, now: Date, ledger: Ledger) async throws -> [PackStatus] {
         let packs = try await clients(.kling).resourcePacks(from: now.addingTimeInterval(-400 * 86_400), to: now.addingTimeInterval(86_400))
         var statuses: [PackStatus] = []
         for pack in packs.sorted(by: { $0.expiresAt < $1.expiresAt }) {

@@ -31,7 +31,7 @@ extension Gate {
     public func reconcile(
         provider: Provider, source: String, bill: [BilledTask], from start: Date, to end: Date, unitPriceOverride: UnitPrice? = nil
     ) throws -> Reconciliation {
-        let ledger = try ledger(.read)
+        let ledger = try Ledger(path: ledgerPath, access: .read)
         let unitPrice = try prices.unitPrice(for: provider, at: start, override: unitPriceOverride).map { price in
             Reconciliation.UnitPriceUsed(amount: price.amount, source: QuotedPrice.source(of: price))
         }
@@ -98,7 +98,10 @@ extension Gate {
     /// - Returns: the lines, with the submissions they now belong to.
     @discardableResult
     public func apply(_ reconciliation: Reconciliation) throws -> [ReconciliationLine] {
-        let ledger = try ledger(.write)
+        try withLedger(.write) { ledger in try apply(reconciliation, to: ledger) }
+    }
+
+    private func apply(_ reconciliation: Reconciliation, to ledger: Ledger) throws -> [ReconciliationLine] {
         var applied: [ReconciliationLine] = []
         let source = reconciliation.source == "billing" ? "the provider's deduction record" : "the provider's usage export"
         for var line in reconciliation.lines {

@@ -33,14 +33,15 @@ extension Gate {
     ///   adopt and settle it. Provably absent: release the hold. The provider cannot tell: it
     ///   stays `unknown` for `resolve`.
     public func sync(pendingGrace: Duration = .seconds(600), now: Date = Date()) async throws -> [SyncChange] {
-        let ledger = try ledger(.write)
-        var changes: [SyncChange] = []
-        for record in try ledger.openSubmissions() {
-            let (after, outcome, note) = await reconcile(record, ledger: ledger, pendingGrace: pendingGrace, now: now)
-            changes.append(SyncChange(before: record, after: after, outcome: outcome, note: note))
+        try await withLedger(.write) { ledger in
+            var changes: [SyncChange] = []
+            for record in try ledger.openSubmissions() {
+                let (after, outcome, note) = await reconcile(record, ledger: ledger, pendingGrace: pendingGrace, now: now)
+                changes.append(SyncChange(before: record, after: after, outcome: outcome, note: note))
+            }
+            await deliverAlerts(ledger)
+            return changes
         }
-        await deliverAlerts(ledger)
-        return changes
     }
 
     private func reconcile(
@@ -129,7 +130,7 @@ extension Gate {
 
     /// A person closes an open submission by hand: see `Ledger.resolve`.
     public func resolve(_ id: String, succeeded: Bool, cost: USD? = nil, note: String, providerTaskID: String? = nil) throws -> SubmissionRecord {
-        try ledger(.write).resolve(id, succeeded: succeeded, cost: cost, note: note, providerTaskID: providerTaskID)
+        try withLedger(.write) { try $0.resolve(id, succeeded: succeeded, cost: cost, note: note, providerTaskID: providerTaskID) }
     }
 }
 

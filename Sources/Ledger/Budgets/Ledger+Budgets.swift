@@ -185,30 +185,49 @@ extension Ledger {
     }
 
     /// Counts every earlier submission in the new budget's scope against it, in the period its
-    /// hold was placed, and sums their money into the running totals.
+    /// hold was placed, and sums their money into the running totals — set-based, in a few
+    /// statements whatever the ledger's size: the periods the submissions span are listed in a
+    /// temporary table (calendar arithmetic in the ledger's time zone stays in Swift), and one
+    /// `INSERT … SELECT` joins the submissions to them.
     private func adoptSubmissions(budget id: Int64, spec: BudgetSpec, timeZone: TimeZone) throws(LedgerError) {
         let (scope, value) = spec.scope.stored
         let column = ["team": "team", "project": "project", "user": "user_name", "provider": "provider"][scope]
-        let filter = column.map { "\($0) = ?" } ?? "1"
-        let matching = try connection.query(
-            "SELECT id, created_at FROM submissions WHERE state <> 'rejected' AND \(filter)",
-            column == nil ? [] : [.text(value)]
-        ) { ($0.text(0), $0.text(1)) }
-        for (submission, created) in matching {
-            guard let date = Timestamp.date(created) else { throw .corrupt("timestamp \(created)") }
+        let filter = "s.state <> 'rejected'" + (column.map { " AND s.\($0) = ?" } ?? "")
+        let values: [SQLValue] = column == nil ? [] : [.text(value)]
+        if spec.period == .total {
             try connection.run(
-                "INSERT INTO budget_submissions (budget_id, period_start, submission_id) VALUES (?, ?, ?)",
-                [.integer(id), .text(spec.period.key(containing: date, in: timeZone)), .text(submission)])
+                "INSERT INTO budget_submissions (budget_id, period_start, submission_id) SELECT ?, 'total', s.id FROM submissions s WHERE \(filter)",
+                [.integer(id)] + values)
+        } else {
+            let range = try connection.queryOne("SELECT min(s.created_at), max(s.created_at) FROM submissions s WHERE \(filter)", values) {
+                ($0.optionalText(0).flatMap(Timestamp.date), $0.optionalText(1).flatMap(Timestamp.date))
+            }
+            guard let first = range?.0, let last = range?.1 else { return }
+            try connection.execute("CREATE TEMP TABLE IF NOT EXISTS adoption_periods (start TEXT NOT NULL, end TEXT NOT NULL, key TEXT NOT NULL)")
+            try connection.execute("DELETE FROM temp.adoption_periods")
+            var start = spec.period.start(containing: first, in: timeZone)
+            while let periodStart = start, periodStart <= last, let periodEnd = spec.period.end(startingAt: periodStart, in: timeZone) {
+                let key = Timestamp.string(periodStart)
+                try connection.run("INSERT INTO temp.adoption_periods (start, end, key) VALUES (?, ?, ?)", [.text(key), .text(Timestamp.string(periodEnd)), .text(key)])
+                start = periodEnd
+            }
+            try connection.run(
+                """
+                INSERT INTO budget_submissions (budget_id, period_start, submission_id)
+                SELECT ?, p.key, s.id FROM temp.adoption_periods p
+                JOIN submissions s ON s.created_at >= p.start AND s.created_at < p.end
+                WHERE \(filter)
+                """, [.integer(id)] + values)
+            try connection.execute("DELETE FROM temp.adoption_periods")
         }
         try connection.run(
             """
             INSERT INTO budget_usage (budget_id, period_start, held_micros, charged_micros, peak_micros)
-            SELECT b.budget_id, b.period_start, held, charged, held + charged FROM (
-                SELECT bs.budget_id, bs.period_start,
-                    \(Self.heldSum("e")) AS held, \(Self.chargedSum("e")) AS charged
-                FROM budget_submissions bs LEFT JOIN entries e ON e.submission_id = bs.submission_id
-                WHERE bs.budget_id = ?
-                GROUP BY bs.budget_id, bs.period_start) AS b
+            SELECT bs.budget_id, bs.period_start, coalesce(sum(m.held_micros), 0), coalesce(sum(m.charged_micros), 0),
+                coalesce(sum(m.held_micros), 0) + coalesce(sum(m.charged_micros), 0)
+            FROM budget_submissions bs LEFT JOIN submission_balances m ON m.submission_id = bs.submission_id
+            WHERE bs.budget_id = ?
+            GROUP BY bs.budget_id, bs.period_start
             """, [.integer(id)])
     }
 }
