@@ -2,16 +2,29 @@
 import PackageDescription
 
 // The performance harness, a package of its own so the main build stays lean.
-// Run: cd Benchmarks && swift run -c release items-report-benchmark [rows]
+// Run: swift build -c release (in ../, for the kling-ledger binary), then
+//      cd Benchmarks && swift run -c release ledger-benchmarks [--rows N] [--runs N] [goal …]
 let package = Package(
     name: "KlingLedgerBenchmarks",
     platforms: [.macOS(.v15)],
-    dependencies: [.package(name: "KlingLedger", path: "../")],
+    dependencies: [
+        .package(name: "KlingLedger", path: "../"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
     targets: [
+        .target(name: "BenchmarkSupport", dependencies: [.product(name: "Ledger", package: "KlingLedger")]),
         .executableTarget(
-            name: "items-report-benchmark",
-            dependencies: [.product(name: "Ledger", package: "KlingLedger"), .product(name: "Reports", package: "KlingLedger")],
-            path: "Sources/ItemsReportBenchmark"
-        )
+            name: "ledger-benchmarks",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "Ledger", package: "KlingLedger"), .product(name: "Reports", package: "KlingLedger"),
+                .product(name: "Gate", package: "KlingLedger"), .product(name: "KlingAPI", package: "KlingLedger"),
+                .product(name: "Pricing", package: "KlingLedger"), .product(name: "KlingCore", package: "KlingLedger"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/LedgerBenchmarks"
+        ),
+        // The baseline of a process's start: a Swift + Foundation hello world, built the same way.
+        .executableTarget(name: "hello", path: "Sources/Hello"),
     ]
 )

@@ -112,6 +112,7 @@ public final class DatabaseConnection {
 
     /// Runs one or more SQL statements that take no parameters.
     public func execute(_ sql: String) throws(LedgerError) {
+        if !sql.hasPrefix("BEGIN"), !sql.hasPrefix("COMMIT"), !sql.hasPrefix("ROLLBACK") { statements.removeAll() }  // DDL may change the schema
         var message: UnsafeMutablePointer<CChar>?
         let code = sqlite3_exec(handle, sql, nil, nil, &message)
         defer { sqlite3_free(message) }
@@ -121,9 +122,30 @@ public final class DatabaseConnection {
         }
     }
 
+    /// Statements compiled before, by their SQL: the ledger runs the same few dozen over and
+    /// over, and compiling one costs more than running it.
+    private var statements: [String: Statement] = [:]
+
+    /// The compiled statement for `sql`, from the cache or compiled now.
+    private func prepared(_ sql: String) throws(LedgerError) -> Statement {
+        if let cached = statements[sql] {
+            if !cached.inUse {
+                cached.inUse = true
+                return cached
+            }
+            return try Statement(connection: handle, sql: sql)  // nested use of the same SQL: a statement of its own
+        }
+        let statement = try Statement(connection: handle, sql: sql)
+        if statements.count >= 128 { statements.removeAll() }  // generated SQL (IN lists) must not grow it forever
+        statements[sql] = statement
+        statement.inUse = true
+        return statement
+    }
+
     /// Runs one statement with parameters, ignoring any rows.
     public func run(_ sql: String, _ values: [SQLValue] = []) throws(LedgerError) {
-        let statement = try Statement(connection: handle, sql: sql)
+        let statement = try prepared(sql)
+        defer { statement.reset() }
         try statement.bind(values)
         while try statement.step() {}
     }
@@ -132,7 +154,8 @@ public final class DatabaseConnection {
     public func query<T>(
         _ sql: String, _ values: [SQLValue] = [], _ map: (Row) throws(LedgerError) -> T
     ) throws(LedgerError) -> [T] {
-        let statement = try Statement(connection: handle, sql: sql)
+        let statement = try prepared(sql)
+        defer { statement.reset() }
         try statement.bind(values)
         var results: [T] = []
         while try statement.step() {
@@ -145,7 +168,8 @@ public final class DatabaseConnection {
     public func queryOne<T>(
         _ sql: String, _ values: [SQLValue] = [], _ map: (Row) throws(LedgerError) -> T
     ) throws(LedgerError) -> T? {
-        let statement = try Statement(connection: handle, sql: sql)
+        let statement = try prepared(sql)
+        defer { statement.reset() }
         try statement.bind(values)
         return try statement.step() ? try map(statement.row) : nil
     }

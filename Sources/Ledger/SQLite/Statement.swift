@@ -110,6 +110,17 @@ final class Statement {
         }
     }
 
+    /// Ends the statement's current run, so that it holds no read snapshot while it waits in
+    /// the cache for its next use (bindings are cleared on the next `bind`).
+    func reset() {
+        sqlite3_reset(handle)
+        inUse = false
+    }
+
+    /// Whether a caller is stepping through it: a cached statement in use is not handed out
+    /// again (a query run from inside another's row would rewind it).
+    var inUse = false
+
     /// The current row.
     var row: Row { Row(statement: self) }
 

@@ -117,6 +117,11 @@ extension Ledger {
         ) { row throws(LedgerError) in try Self.record(row) }
     }
 
+    /// A JSON array of strings; the empty one, most rows' value, without a decoder.
+    private static func strings(_ json: String) -> [String] {
+        json == "[]" ? [] : (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
+    }
+
     private static func record(_ row: Row) throws(LedgerError) -> SubmissionRecord {
         let id = row.text(0)
         guard let provider = Provider(rawValue: row.text(2)), let kind = VideoKind(rawValue: row.text(3)),
@@ -127,7 +132,8 @@ extension Ledger {
         let job = BillableJob(
             provider: provider, kind: kind, model: row.optionalText(4), mode: mode, durationSeconds: Int(row.int64(6)),
             sound: row.int64(7) == 1)
-        let tags = (try? JSONDecoder().decode([String: String].self, from: Data(row.text(12).utf8))) ?? [:]
+        let tagsText = row.text(12)
+        let tags = tagsText == "{}" ? [:] : (try? JSONDecoder().decode([String: String].self, from: Data(tagsText.utf8))) ?? [:]
         let quote = row.optionalInt64(13).map { micros in
             QuotedPrice(
                 amount: USD(micros: micros), units: row.optionalText(14).flatMap { Units($0) },
@@ -135,7 +141,7 @@ extension Ledger {
                 unitPriceSource: row.optionalText(16).flatMap(UnitPriceSource.init(rawValue:)), table: row.optionalText(17) ?? "",
                 version: row.optionalText(18) ?? "", rule: row.optionalText(19) ?? "")
         }
-        let urls = (try? JSONDecoder().decode([String].self, from: Data(row.text(25).utf8))) ?? []
+        let urls = Self.strings(row.text(25))
         return SubmissionRecord(
             id: id, idempotencyKey: row.text(1), job: job, aspectRatio: row.optionalText(8), team: row.optionalText(9),
             project: row.optionalText(10), user: row.optionalText(11), tags: tags, quote: quote, state: state,
@@ -143,7 +149,7 @@ extension Ledger {
             actualCost: row.optionalInt64(24).map { USD(micros: $0) }, videoURLs: urls, errorCode: row.optionalText(26),
             errorMessage: row.optionalText(27), createdAt: created, updatedAt: updated,
             balance: MoneyBalance(held: USD(micros: row.int64(30)), charged: USD(micros: row.int64(31))),
-            videoIDs: (try? JSONDecoder().decode([String].self, from: Data(row.text(32).utf8))) ?? [],
+            videoIDs: Self.strings(row.text(32)),
             parentID: row.optionalText(33),
             sender: row.optionalText(34).map { SenderIdentity(host: $0, pid: Int32(clamping: row.int64(35)), started: row.optionalText(36)) },
             requestFingerprint: row.optionalText(37), prompt: row.optionalText(38))
