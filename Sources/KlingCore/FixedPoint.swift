@@ -12,7 +12,16 @@ public enum FixedPoint {
     /// dropping a non-zero digit would silently round money.
     /// - Returns: `nil` when the text is not such a decimal or does not fit in `Int64`.
     static func parse(_ text: some StringProtocol) -> Int64? {
-        var bytes = Substring(text).utf8[...]
+        parse(utf8: Substring(text).utf8[...])
+    }
+
+    /// The same, straight from UTF-8 bytes (SQLite's text, without making a String of it).
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        parse(utf8: bytes[...])
+    }
+
+    private static func parse<Bytes: Collection>(utf8: Bytes) -> Int64? where Bytes.Element == UInt8, Bytes.SubSequence == Bytes {
+        var bytes = utf8
         let negative = bytes.first == UInt8(ascii: "-")
         if negative { bytes = bytes.dropFirst() }
         let integerDigits = bytes.prefix { $0 != UInt8(ascii: ".") }

@@ -16,6 +16,7 @@ import Reports
 // Child modes (run by this program under strace or GNU time):
 //   ledger-benchmarks report-child NAME LEDGER OUT
 //   ledger-benchmarks gate-child COUNT LEDGER
+//   ledger-benchmarks generate ROWS LEDGER
 
 // As the command line runs it: warnings and worse only (a log line per request is not free).
 LoggingSystem.bootstrap { label in
@@ -34,6 +35,10 @@ if arguments.count == 5, arguments[1] == "report-child" {
     let report = try ReportCatalog(folder: nil).definition(named: arguments[2])
     try ReportRunner.run(report, on: ledger, month: try ReportMonth("2026-11"), into: CSVWriter(output: output))
     try output.close()
+    exit(0)
+}
+if arguments.count == 4, arguments[1] == "generate", let count = Int(arguments[2]) {
+    try generateLedger(rows: count, at: arguments[3])
     exit(0)
 }
 if arguments.count == 4, arguments[1] == "gate-child", let count = Int(arguments[2]) {
@@ -193,15 +198,17 @@ var medium: String { folder.appendingPathComponent("medium.sqlite").path }
         WHERE s.created_at >= '2026-11-01T00:00:00.000Z' AND s.created_at < '2026-12-01T00:00:00.000Z'
         ORDER BY s.created_at, s.id
         """
-    let sameMonthly = """
-        SELECT s.team, s.provider, s.model, s.mode, count(*), count(*) FILTER (WHERE s.state = 'succeeded'),
-            coalesce(sum(s.duration_seconds) FILTER (WHERE s.state = 'succeeded'), 0), sum(CAST(s.final_unit_deduction AS INTEGER)),
-            coalesce(sum(m.charged_micros), 0), coalesce(sum(m.held_micros), 0),
-            count(*) FILTER (WHERE s.state IN ('failed', 'send_failed')), count(*) FILTER (WHERE s.state IN ('pending', 'submitted', 'processing', 'unknown'))
-        FROM submissions s LEFT JOIN submission_balances m ON m.submission_id = s.id
-        WHERE s.created_at >= '2026-11-01T00:00:00.000Z' AND s.created_at < '2026-12-01T00:00:00.000Z' AND s.state <> 'rejected'
-        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-        """
+    // The monthly definition itself, as sqlite3 can run it: parameters inlined (the default
+    // grouping), and our exact-decimal functions replaced by plain sums.
+    let definition = try String(contentsOf: try ReportCatalog(folder: nil).definition(named: "monthly").file, encoding: .utf8)
+    var sameMonthly = definition.split(separator: "\n").filter { !$0.hasPrefix("--") }.joined(separator: "\n")
+    for (parameter, value) in [
+        (":by_team", "1"), (":by_project", "0"), (":by_user", "0"), (":by_provider", "1"), (":by_model", "1"), (":by_mode", "1"),
+        (":by_tag", "0"), (":tag_key", "NULL"), (":period_start", "'2026-11-01T00:00:00.000Z'"), (":period_end", "'2026-12-01T00:00:00.000Z'"),
+        ("units(sum(unit_millionths(s.final_unit_deduction)))", "sum(CAST(s.final_unit_deduction AS REAL))"), ("usd(", "("),
+    ] {
+        sameMonthly = sameMonthly.replacingOccurrences(of: parameter, with: value)
+    }
     print("3. Reports (each side a child process; wall time and peak memory)")
     for (name, sql) in [("items", sameItems), ("monthly", sameMonthly)] {
         var ours: [ProcessCost] = [], theirs: [ProcessCost] = []

@@ -43,7 +43,7 @@ public final class DatabaseConnection {
             case .readOnly: (path, SQLITE_OPEN_READONLY)
             case .immutable: (Self.uri(path, query: "immutable=1"), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI)
             }
-        let code = sqlite3_open_v2(name, &handle, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nil)
+        let code = sqlite3_open_v2(name, &handle, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, Self.vfs)
         guard code == SQLITE_OK, let handle else {
             // SQLite allocates a handle even when opening fails; it must still be closed.
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
@@ -58,6 +58,11 @@ public final class DatabaseConnection {
         sqlite3_busy_handler(handle, Self.busyHandler, UnsafeMutableRawPointer(bitPattern: Int(max(1, milliseconds))))
         MoneyFunctions.register(on: handle)
     }
+
+    /// The ledger's VFS (see `csqlite_ledger_vfs` in the shim), registered on first use. Swift
+    /// runs a static's initializer exactly once, so the C side registers it once; the pointer is
+    /// to a constant name that nothing writes.
+    nonisolated(unsafe) private static let vfs: UnsafePointer<CChar> = csqlite_ledger_vfs()
 
     /// `file:` URI of a path, with the characters a URI gives meaning to escaped.
     private static func uri(_ path: String, query: String) -> String {

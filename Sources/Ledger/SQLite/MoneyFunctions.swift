@@ -44,9 +44,10 @@ enum MoneyFunctions {
         guard let value = arguments?[0], sqlite3_value_type(value) != SQLITE_NULL, let text = sqlite3_value_text(value) else {
             return sqlite3_result_null(context)
         }
-        guard let parsed = Units(String(cString: text)) else {
+        // Read in place: a monthly report calls this once per row.
+        guard let millionths = FixedPoint.parse(bytes: UnsafeBufferPointer(start: text, count: Int(sqlite3_value_bytes(value)))) else {
             return sqlite3_result_error(context, "unit_millionths() takes a decimal number of units such as '2.5'", -1)
         }
-        sqlite3_result_int64(context, parsed.millionths)
+        sqlite3_result_int64(context, millionths)
     }
 }
