@@ -1,4 +1,5 @@
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 /// `SQLITE_TRANSIENT` is a macro around a function-pointer cast that Swift cannot import:
 /// it tells SQLite to copy bound text and blobs before `sqlite3_bind_*` returns.
@@ -34,8 +35,11 @@ static sqlite3_vfs *csqlite_base_vfs(void) {
 static int csqlite_ledger_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file, int flags, int *out) {
     sqlite3_vfs *base = csqlite_base_vfs();
     if ((flags & SQLITE_OPEN_WAL) && (flags & SQLITE_OPEN_CREATE) && name) {
-        int exists = 0;
-        if (base->xAccess(base, name, SQLITE_ACCESS_EXISTS, &exists) == SQLITE_OK && exists) {
+        /* Only a log that holds frames: some writer committed to it, and that writer's first
+           commit synced the directory. An empty one may have been made by a process that never
+           committed, so its directory entry is synced as SQLite would. */
+        struct stat st;
+        if (stat(name, &st) == 0 && st.st_size > 0) {
             int rc = base->xOpen(base, name, file, flags & ~SQLITE_OPEN_CREATE, out);
             if (rc == SQLITE_OK) return rc;  /* else it vanished meanwhile: create it as usual */
         }

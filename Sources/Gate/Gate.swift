@@ -116,11 +116,12 @@ public struct Gate: Sendable {
             let released = try ledger.markSendFailed(id, code: "interrupted", message: "interrupted before sending: nothing was sent")
             return GateResult(submission: released, decision: .sent, warnings: warnings, interrupted: true)
         }
-        await deliverAlerts(ledger)  // the hold may have crossed a threshold: tell it before the long wait
 
-        // Send, and record what came back.
+        // Send, and record what came back. Nothing runs between the hold and the send (alerts
+        // wait until after it), so a pending row is never old while its sender is still at work.
         let sent = try await send(sending, record: record, client: client, ledger: ledger)
         if let warning = sent.1 { warnings.append(warning) }
+        await deliverAlerts(ledger)  // the hold may have crossed a threshold: tell it before the long wait
         guard sent.0.state == .submitted || sent.0.state == .processing, let taskID = sent.0.providerTaskID else {
             return GateResult(submission: sent.0, decision: .sent, warnings: warnings + overrun(sent.0), interrupted: Task.isCancelled)
         }
@@ -180,6 +181,10 @@ public struct Gate: Sendable {
     /// Sends the create and records the answer: the task id, a definitive refusal (hold
     /// released), or a lost answer (hold kept).
     private func send(_ job: VideoJob, record: SubmissionRecord, client: KlingClient, ledger: Ledger) async throws -> (SubmissionRecord, GateWarning?) {
+        // A sync that judged this process gone may have closed the row meanwhile: then nothing is sent.
+        guard try ledger.state(ofSubmission: record.id) == .pending else {
+            return (try ledger.submission(id: record.id) ?? record, .costUnknown(reason: "the submission was closed by another process before it was sent; nothing was sent"))
+        }
         let snapshot: TaskSnapshot
         do {
             snapshot = try await client.create(job)

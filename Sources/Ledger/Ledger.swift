@@ -55,7 +55,10 @@ public final class Ledger {
         if access == .read {
             // With its log files present a writer may be active: read through them. Without
             // them the ledger is checkpointed, and opening it normally would create them.
-            let logged = FileManager.default.fileExists(atPath: path + "-wal") && FileManager.default.fileExists(atPath: path + "-shm")
+            let log = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? nil
+            let logged = log != nil && FileManager.default.fileExists(atPath: path + "-shm")
+            // A log with entries but no -shm: read immutable, those entries would be silently missed.
+            if !logged, let log, log > 0 { throw .incompleteCopy(path: path) }
             let connection = try DatabaseConnection(path: path, busyTimeout: busyTimeout, access: logged ? .readOnly : .immutable)
             try Self.checkIsLedger(connection, path: path, readOnly: true)
             self.connection = connection

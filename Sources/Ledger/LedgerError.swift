@@ -21,6 +21,9 @@ public enum LedgerError: Error, Sendable, Equatable {
     case newerSchema(path: String, found: Int, supported: Int)
     /// The ledger was written by an older KlingLedger and a read-only command cannot upgrade it.
     case olderSchema(path: String, found: Int, supported: Int)
+    /// A copy with the write-ahead log but without its `-shm` file: read-only, its latest entries
+    /// cannot be read safely.
+    case incompleteCopy(path: String)
     /// The folder for the ledger could not be created.
     case cannotCreateFolder(path: String, reason: String)
     /// No submission, budget or target with that id.
@@ -79,6 +82,9 @@ extension LedgerError: LocalizedError, CustomDebugStringConvertible {
         case .olderSchema(let path, let found, let supported):
             return "\(path) was written by an older KlingLedger (schema version \(found); this one reads \(supported)) and "
                 + "this command only reads it. Upgrade it once, as a user who can write it: kling-ledger sync --ledger \(path)"
+        case .incompleteCopy(let path):
+            return "\(path)-wal holds entries not yet in \(path), but \(path)-shm is missing, so a read-only reader cannot read them safely. "
+                + "Copy all three files together, or make a consistent copy with: sqlite3 \(path) \".backup copy.sqlite\""
         case .cannotCreateFolder(let path, let reason):
             return "cannot create the ledger folder \(path): \(reason); choose another path with --ledger or KLING_LEDGER_DB"
         case .notFound(let detail), .conflict(let detail):

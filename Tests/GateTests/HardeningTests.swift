@@ -30,6 +30,18 @@ struct HardeningTests {
         }
     }
 
+    @Test("A pending official submission whose sender died: the first sync keeps the hold (unknown), a later one proves it absent and releases it")
+    func deadSenderOfficial() async throws {
+        try await GateFixture.with { fixture in
+            let id = try reservePending(fixture, provider: .kling, sender: try deadSender())
+            let first = try #require(try await fixture.gate.sync().only)
+            #expect(first.after.state == .unknown && first.after.balance.held == cents14, "absent once is not yet proof")
+            let second = try #require(try await fixture.gate.sync().only)
+            #expect(second.after.state == .sendFailed && second.after.balance.held == .zero)
+            #expect(second.before.id == id)
+        }
+    }
+
     @Test("A pending submission whose sender is alive on this host is left alone, and resolve refuses it")
     func liveSenderPending() async throws {
         try await GateFixture.with { fixture in
@@ -42,18 +54,22 @@ struct HardeningTests {
         }
     }
 
-    @Test("A processing task the provider forgot (404 / 1203) becomes unknown with the right words, and resolve closes it")
-    func forgottenTask() async throws {
+    @Test("A processing task the provider forgot (404 / 1203) becomes unknown with the right words, stays held, and resolve closes it", arguments: [Provider.kkiai, .kling])
+    func forgottenTask(_ provider: Provider) async throws {
         try await GateFixture.with(delay: .seconds(30)) { fixture in
-            let sent = try await fixture.gate.submit(SubmissionRequest(job: cheapJob(provider: .kkiai)))
+            let sent = try await fixture.gate.submit(SubmissionRequest(job: cheapJob(provider: provider)))
             #expect(sent.submission.state == .submitted)
-            fixture.sandbox.inject(.forgetTask, provider: .kkiai, on: .query)
+            fixture.sandbox.inject(.forgetTask, provider: provider, on: .query)
             let change = try #require(try await fixture.gate.sync().only)
             #expect(change.after.state == .unknown)
             #expect(change.outcome == .needsPerson)
             #expect(change.note.contains("no longer knows task \(sent.submission.providerTaskID ?? "?")"))
             #expect(!change.note.contains("was not created"))
-            let resolved = try fixture.gate.resolve(sent.submission.id, succeeded: false, note: "not on the KKIAI bill")
+            // Asked again, it stays unknown with its hold: a task id proves the task existed,
+            // so "not found" never releases it (a lookup by our id would have said "absent").
+            let again = try #require(try await fixture.gate.sync().only)
+            #expect(again.after.state == .unknown && again.after.balance.held == cents14 && again.outcome == .needsPerson)
+            let resolved = try fixture.gate.resolve(sent.submission.id, succeeded: false, note: "not on the bill")
             #expect(resolved.state == .failed)
             #expect(resolved.balance == MoneyBalance(held: .zero, charged: .zero))
         }

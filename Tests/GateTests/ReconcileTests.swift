@@ -84,6 +84,38 @@ struct ReconcileTests {
         }
     }
 
+    @Test("While a submission without a task id is open, billed tasks the ledger cannot match are not recorded as unattributed")
+    func ambiguousUnattributed() async throws {
+        try await GateFixture.with(delay: .milliseconds(100)) { fixture in
+            fixture.sandbox.inject(.dropAfterCreate, provider: .pixazo)
+            let lost = try await fixture.gate.submit(SubmissionRequest(job: cheapJob(provider: .pixazo))).submission
+            #expect(lost.state == .unknown && lost.providerTaskID == nil)
+            let task = try #require(fixture.sandbox.tasks.only)
+            let (start, end) = Self.thisMonth()
+            let bill = [BilledTask(taskID: task.taskID, amount: .dollars(USD(micros: 350_000)), billedAt: Date())]
+            let found = try fixture.gate.reconcile(provider: .pixazo, source: "csv", bill: bill, from: start, to: end)
+            #expect(found.ambiguous)
+            #expect(found.lines.only?.note.contains("run `kling-ledger sync` first") == true)
+            try fixture.gate.apply(found)
+            #expect(try fixture.ledger.submissions().count == 1, "not recorded twice: the open one may be it")
+        }
+    }
+
+    @Test("A conditional adjustment is applied once, however many processes apply the same finding")
+    func adjustOnce() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("adjust-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ledger = try Ledger(path: folder.appendingPathComponent("l.sqlite").path)
+        let job = try cheapJob().validated()
+        let quote = try PriceBook.load(environment: [:]).quote(job)
+        _ = try ledger.reserve(NewSubmission(id: "s", idempotencyKey: "s", job: job, quote: QuotedPrice(quote), state: .pending))
+        try ledger.settle("s", .succeeded(cost: cents14, finalUnitDeduction: "1", videos: [], note: "x"))
+        #expect(try ledger.adjust("s", by: USD(micros: 350_000), ifCharged: cents14, note: "differs"))
+        #expect(try !ledger.adjust("s", by: USD(micros: 350_000), ifCharged: cents14, note: "differs, again"))
+        #expect(try ledger.balance(ofSubmission: "s").charged == USD(micros: 490_000))
+    }
+
     @Test("More than 500 deductions are read across pages, at most one request a second")
     func paging() async throws {
         try await GateFixture.with(delay: .zero) { fixture in

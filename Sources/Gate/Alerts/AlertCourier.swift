@@ -40,7 +40,8 @@ public struct AlertCourier: Sendable {
     public func deliver(ledger: Ledger, now: @Sendable () -> Date = Date.init, ignoringSchedule: Bool = false) async throws -> [Attempt] {
         var attempts: [Attempt] = []
         while true {
-            let claimed = try ledger.claimDeliveries(at: now(), ignoringSchedule: ignoringSchedule)
+            // Retrying everything now is one pass, so it claims all undelivered ones at once.
+            let claimed = try ledger.claimDeliveries(at: now(), ignoringSchedule: ignoringSchedule, limit: ignoringSchedule ? 100 : 5)
             if claimed.isEmpty { return attempts }
             for delivery in claimed {
                 do {

@@ -52,6 +52,9 @@ extension Gate {
 
         var lines: [ReconciliationLine] = []
         let inWindow = { (date: Date) in date >= start && date < end }
+        // Open submissions without a task id (their create's answer was lost) may be any of the
+        // billed tasks the ledger cannot match: recording those as unattributed would count them twice.
+        let unmatched = try ledger.openSubmissions().filter { $0.job.provider == provider && $0.providerTaskID == nil }
         for task in byTask.values.sorted(by: { ($0.billedAt ?? start, $0.taskID) < ($1.billedAt ?? start, $1.taskID) }) {
             if let record = try ledger.submission(providerTaskID: task.taskID, provider: provider) {
                 guard inWindow(record.createdAt) else { continue }  // another window's
@@ -71,11 +74,16 @@ extension Gate {
                         billedUnits: units(task), billedAt: task.billedAt, note: note))
             } else if task.billedAt.map(inWindow) ?? true {
                 let billed = try dollars(task, at: unitPrice?.amount)
+                guard billed > .zero else { continue }  // nothing billed, nothing to account for
+                let note =
+                    unmatched.isEmpty
+                    ? "billed \(billed.formatted) for a task no submission has: it bypassed the gate, or its record was lost"
+                    : "billed \(billed.formatted) for a task no submission has, but \(unmatched.count) open submission(s) have no task id yet "
+                        + "and may be this one: run `kling-ledger sync` first (--apply leaves it until then)"
                 lines.append(
                     ReconciliationLine(
                         reconciliationClass: .billedNotInLedger, providerTaskID: task.taskID, submissionID: nil, ledger: nil, billed: billed,
-                        billedUnits: units(task), billedAt: task.billedAt,
-                        note: "billed \(billed.formatted) for a task no submission has: it bypassed the gate, or its record was lost"))
+                        billedUnits: units(task), billedAt: task.billedAt, note: note))
             }
         }
         for record in try ledger.submissions(createdFrom: start, until: end, provider: provider)
@@ -87,7 +95,9 @@ extension Gate {
                     ledger: record.balance.charged, billed: nil, billedUnits: nil, billedAt: nil,
                     note: "charged \(record.balance.charged.formatted) but not billed: \(why)"))
         }
-        return Reconciliation(provider: provider, source: source, start: start, end: end, lines: lines, billed: byTask, unitPrice: unitPrice)
+        return Reconciliation(
+            provider: provider, source: source, start: start, end: end, lines: lines, billed: byTask, unitPrice: unitPrice,
+            ambiguous: !unmatched.isEmpty)
     }
 
     /// Makes the ledger equal the bill: open submissions are settled from the provider's figures,
@@ -124,14 +134,16 @@ extension Gate {
                 }
             case .differs:
                 if let id = line.submissionID, let billed = line.billed, let charged = line.ledger {
-                    try ledger.append(
-                        .adjust, amount: USD(micros: billed.micros - charged.micros), submission: id,
+                    try ledger.adjust(
+                        id, by: USD(micros: billed.micros - charged.micros), ifCharged: charged,
                         note: "reconciled with \(source) (\(task)): billed \(billed.formatted), the ledger had \(charged.formatted)")
                 }
             case .inLedgerNotBilled:
                 if let id = line.submissionID, let charged = line.ledger {
-                    try ledger.append(.adjust, amount: USD(micros: -charged.micros), submission: id, note: "not in \(source) (\(task)): charge reversed")
+                    try ledger.adjust(id, by: USD(micros: -charged.micros), ifCharged: charged, note: "not in \(source) (\(task)): charge reversed")
                 }
+            case .billedNotInLedger where reconciliation.ambiguous:
+                break  // may belong to an open submission without a task id: sync first
             case .billedNotInLedger:
                 if let taskID = line.providerTaskID, let billed = line.billed, let task = reconciliation.billed[taskID] {
                     let record = try ledger.recordUnattributed(

@@ -41,6 +41,9 @@ public struct Reconciliation: Sendable {
     let billed: [String: BilledTask]
     /// The dollar price of a billed unit for tasks the ledger has no quote for.
     let unitPrice: UnitPriceUsed?
+    /// Some open submissions have no task id yet: billed tasks the ledger cannot match may be
+    /// theirs, so they are not recorded as unattributed.
+    public let ambiguous: Bool
 
     /// The unit price used for billed units the ledger has no quote for.
     public struct UnitPriceUsed: Sendable {

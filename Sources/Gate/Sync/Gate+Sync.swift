@@ -51,15 +51,16 @@ extension Gate {
         do {
             let client = try clients(record.job.provider)
             switch record.state {
-            case .submitted, .processing:
+            case .submitted, .processing, .unknown where record.providerTaskID != nil:
+                // A task id proves the task exists: it is read by that id, never looked up as if
+                // it might not (an "absent" answer then means forgotten, not "never created").
                 guard let taskID = record.providerTaskID else { return (record, .needsPerson, "no provider task id recorded; \(resolve)") }
                 let snapshot: TaskSnapshot
                 do {
                     snapshot = try await client.task(id: taskID, kind: record.job.kind)
                 } catch let failure as ProviderFailure where failure.meansNotFound {
                     let message = "\(record.job.provider.displayName) no longer knows task \(taskID) (\(failure.codeDescription)); it may have run and been billed"
-                    let after = try ledger.markUnknown(record.id, code: "forgotten", message: message)
-                    return (after, .needsPerson, "\(message): the hold stays; \(resolve)")
+                    return try keepUnknown(record, ledger: ledger, message, resolve, code: "forgotten")
                 }
                 let (after, warning) = try settle(record, with: snapshot, ledger: ledger)
                 return (after, .inProgress, warning?.description ?? describe(snapshot))
@@ -105,6 +106,12 @@ extension Gate {
             let adopted = try ledger.markSent(record.id, providerTaskID: snapshot.providerTaskID, state: SubmissionState(openTask: snapshot.state))
             let (after, warning) = try settle(adopted, with: snapshot, ledger: ledger)
             return (after, .inProgress, warning?.description ?? "found at the provider as task \(snapshot.providerTaskID): " + describe(snapshot))
+        case .absent where record.state == .pending:
+            // Not yet proof: a sender judged gone may still be about to send. It becomes unknown
+            // now, and only a later sync that finds it still absent releases the hold.
+            let after = try ledger.markUnknown(
+                record.id, code: "unsent", message: "\(why); the provider has no task with external_task_id \(externalID) yet")
+            return (after, .inProgress, "not at the provider yet: the hold stays until a later sync finds it still absent")
         case .absent:
             let after = try ledger.markSendFailed(
                 record.id, code: "absent", message: "the provider has no task with external_task_id \(externalID): it was never created")
@@ -115,8 +122,10 @@ extension Gate {
     }
 
     /// Moves a submission sync cannot settle to `unknown` (which `resolve` closes), keeping its hold.
-    private func keepUnknown(_ record: SubmissionRecord, ledger: Ledger, _ message: String, _ resolve: String) throws -> (SubmissionRecord, SyncChange.Outcome, String) {
-        let after = record.state == .unknown ? record : try ledger.markUnknown(record.id, code: "unknown", message: message + "; the task may exist and be billed")
+    private func keepUnknown(
+        _ record: SubmissionRecord, ledger: Ledger, _ message: String, _ resolve: String, code: String = "unknown"
+    ) throws -> (SubmissionRecord, SyncChange.Outcome, String) {
+        let after = record.state == .unknown ? record : try ledger.markUnknown(record.id, code: code, message: message + "; the task may exist and be billed")
         return (after, .needsPerson, "\(message): the hold stays; \(resolve)")
     }
 

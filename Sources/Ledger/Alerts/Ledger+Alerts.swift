@@ -206,7 +206,9 @@ extension Ledger {
     /// this process: each is leased for `lease` and its attempt counted, in one transaction, so a
     /// concurrent process never sends the same one. A lease that runs out (its process died
     /// mid-send) makes the delivery claimable again.
-    public func claimDeliveries(at instant: Date = Date(), lease: Duration = .seconds(60), ignoringSchedule: Bool = false, limit: Int = 100) throws(LedgerError) -> [AlertDelivery] {
+    /// A claim takes few deliveries at once, so that posting them (10 s each at the most) ends
+    /// well within the lease and no other process claims one still being posted.
+    public func claimDeliveries(at instant: Date = Date(), lease: Duration = .seconds(60), ignoringSchedule: Bool = false, limit: Int = 5) throws(LedgerError) -> [AlertDelivery] {
         let now = Timestamp.string(instant)
         let until = Timestamp.string(instant.addingTimeInterval(TimeInterval(lease.components.seconds)))
         let zone = try timeZone()

@@ -60,10 +60,13 @@ public enum BudgetPeriod: String, CaseIterable, Sendable {
     public func end(startingAt start: Date, in timeZone: TimeZone) -> Date? {
         var calendar = Calendar(identifier: .iso8601)
         calendar.timeZone = timeZone
+        // The end of the calendar interval holding `start`, not start + one unit: where a
+        // midnight does not exist (a daylight-saving change at 00:00), a day starts at 01:00 and
+        // adding a day to it would keep every later period at 01:00.
         switch self {
-        case .month: return calendar.date(byAdding: .month, value: 1, to: start)
-        case .week: return calendar.date(byAdding: .weekOfYear, value: 1, to: start)
-        case .day: return calendar.date(byAdding: .day, value: 1, to: start)
+        case .month: return calendar.dateInterval(of: .month, for: start)?.end
+        case .week: return calendar.dateInterval(of: .weekOfYear, for: start)?.end
+        case .day: return calendar.dateInterval(of: .day, for: start)?.end
         case .total: return nil
         }
     }

@@ -94,6 +94,19 @@ extension Ledger {
         }
     }
 
+    /// Adjusts a submission's charge by `amount` (a signed correction, with a note), only if it
+    /// is still charged `expected`: checked and written in one transaction, so two processes
+    /// applying the same finding adjust it once.
+    /// - Returns: whether it was adjusted.
+    @discardableResult
+    public func adjust(_ id: String, by amount: USD, ifCharged expected: USD, note: String, at instant: Date = Date()) throws(LedgerError) -> Bool {
+        try connection.write { () throws(LedgerError) -> Bool in
+            guard try balance(ofSubmission: id).charged == expected else { return false }
+            try insertEntry(.adjust, amount: amount, submission: id, note: note, at: Timestamp.string(instant))
+            return true
+        }
+    }
+
     /// The submission that has a provider's task id, or `nil`.
     public func submission(providerTaskID: String, provider: Provider) throws(LedgerError) -> SubmissionRecord? {
         try submissions(where: "s.provider = ? AND s.provider_task_id = ?", [.text(provider.rawValue), .text(providerTaskID)]).first

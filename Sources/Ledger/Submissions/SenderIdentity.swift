@@ -32,16 +32,19 @@ public struct SenderIdentity: Sendable, Equatable {
     /// Looks the sender up on this host.
     public var liveness: Liveness {
         guard host == Self.current.host else { return .elsewhere }
-        if pid == getpid() { return .alive }
+        if pid == getpid() { return started == Self.current.started ? .alive : .gone }  // pid 1 of one container after another
         guard kill(pid, 0) == 0 || errno == EPERM else { return .gone }
         guard let started, let now = Self.startMarker(of: pid) else { return .alive }
         return started == now ? .alive : .gone
     }
 
+    /// The host name, and on Linux the process-id namespace: containers sharing a host name
+    /// (`--network host`) do not share process ids, so one must not judge another's sender.
     private static func hostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count) == 0 else { return "unknown-host" }
-        return String(cString: buffer)
+        let name = gethostname(&buffer, buffer.count) == 0 ? String(cString: buffer) : "unknown-host"
+        guard let namespace = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid") else { return name }
+        return name + "/" + namespace  // e.g. "vm/pid:[4026531836]"
     }
 
     /// `boot id:start ticks` from `/proc` on Linux; `nil` elsewhere.
