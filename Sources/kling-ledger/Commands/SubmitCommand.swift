@@ -80,11 +80,14 @@ struct SubmitCommand: AsyncParsableCommand {
         if dryRun { return try report(gate.dryRun(submission)) }
 
         let progress = ProgressLine(quiet: json)
+        // The trap is in place before the work starts, so no signal can arrive unhandled after the hold.
+        let cancel = Cancellation()
+        let trap = SignalTrap { _ in cancel.cancel() }
+        defer { trap.release() }
         let work = Task { [submission, wait, timeout] in
             try await gate.submit(submission, wait: wait, timeout: timeout.map { Duration.seconds($0) }) { progress.update($0) }
         }
-        let trap = SignalTrap { _ in work.cancel() }
-        defer { trap.release() }
+        cancel.set(work)
         let result: GateResult
         do {
             result = try await work.value
@@ -137,5 +140,28 @@ struct SubmitCommand: AsyncParsableCommand {
             if !json { FileHandle.standardError.write(Data("Error: \(refusal)\n".utf8)) }
             throw ExitCode(ExitStatus.refusedByBudget.rawValue)
         }
+    }
+}
+
+/// Cancels a task that may not exist yet: a signal before it starts cancels it as it starts.
+final class Cancellation: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: Task<GateResult, any Error>?
+    private var cancelled = false
+
+    func set(_ task: Task<GateResult, any Error>) {
+        lock.lock()
+        self.task = task
+        let now = cancelled
+        lock.unlock()
+        if now { task.cancel() }
+    }
+
+    func cancel() {
+        lock.lock()
+        cancelled = true
+        let task = self.task
+        lock.unlock()
+        task?.cancel()
     }
 }
