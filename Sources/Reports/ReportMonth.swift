@@ -1,4 +1,5 @@
 import Foundation
+import Ledger
 
 /// A calendar month, as `--month 2026-11` names it.
 public struct ReportMonth: Sendable, Equatable, CustomStringConvertible {
@@ -27,12 +28,15 @@ public struct ReportMonth: Sendable, Equatable, CustomStringConvertible {
     /// `2026-11`.
     public var description: String { String(format: "%04d-%02d", year, month) }
 
-    /// The month's first instant and the next month's, in `timeZone`.
+    /// The month's first instant and the next month's, in `timeZone`: the same bounds a monthly
+    /// budget's period has (`BudgetPeriod.month`), so a report, `list --month` and a budget never
+    /// disagree about which month a submission belongs to.
     public func bounds(in timeZone: TimeZone) -> (start: Date, end: Date) {
         var calendar = Calendar(identifier: .iso8601)
         calendar.timeZone = timeZone
-        let start = calendar.date(from: DateComponents(year: year, month: month, day: 1)) ?? Date(timeIntervalSince1970: 0)
-        let end = calendar.date(byAdding: .month, value: 1, to: start) ?? start
-        return (start, end)
+        // Noon on the 15th is inside the month whatever the zone does at midnight.
+        let middle = calendar.date(from: DateComponents(year: year, month: month, day: 15, hour: 12)) ?? Date(timeIntervalSince1970: 0)
+        let start = BudgetPeriod.month.start(containing: middle, in: timeZone) ?? middle
+        return (start, BudgetPeriod.month.end(startingAt: start, in: timeZone) ?? start)
     }
 }

@@ -4,6 +4,7 @@ import Gate
 import KlingAPI
 import KlingCore
 import Ledger
+import Pricing
 
 /// `kling-ledger packs`: the official account's resource packs, and alerts for waste.
 struct PacksCommand: AsyncParsableCommand {
@@ -18,7 +19,6 @@ struct PacksCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var ledger: LedgerOptions
-    @OptionGroup var pricing: PricingOptions
     @Option(help: ArgumentHelp("Alert when a pack's remaining units fall below this percentage.", valueName: "percent")) var alertBelow = 20
     @Flag(help: "Print JSON (an array of packs).") var json = false
 
@@ -28,7 +28,8 @@ struct PacksCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let statuses = try await gate(ledger, pricing).packs(lowPercent: alertBelow)
+            // Packs are counted in units: no price table is read.
+            let statuses = try await Gate(ledgerPath: ledger.path, prices: try PriceBook.load(folder: nil)).packs(lowPercent: alertBelow)
             if json { return try printJSON(statuses.map(PackJSON.init)) }
             guard !statuses.isEmpty else { return print("No resource packs in the last year.") }
             print("Resource packs (remaining as the provider reports it: up to 12 h stale):")
