@@ -181,10 +181,6 @@ public struct Gate: Sendable {
     /// Sends the create and records the answer: the task id, a definitive refusal (hold
     /// released), or a lost answer (hold kept).
     private func send(_ job: VideoJob, record: SubmissionRecord, client: KlingClient, ledger: Ledger) async throws -> (SubmissionRecord, GateWarning?) {
-        // A sync that judged this process gone may have closed the row meanwhile: then nothing is sent.
-        guard try ledger.state(ofSubmission: record.id) == .pending else {
-            return (try ledger.submission(id: record.id) ?? record, .costUnknown(reason: "the submission was closed by another process before it was sent; nothing was sent"))
-        }
         let snapshot: TaskSnapshot
         do {
             snapshot = try await client.create(job)
@@ -264,9 +260,18 @@ extension SubmissionState {
 extension QuotedPrice {
     /// What the ledger stores of a quote.
     public init(_ quote: Quote) {
-        let source = quote.unitPrice.map(QuotedPrice.source(of:))
+        let source = quote.unitPrice.map(Self.source(of:))
         self.init(
             amount: quote.amount, units: quote.units, unitPrice: quote.unitPrice?.amount, unitPriceSource: source,
             table: quote.tableFile, version: quote.versionID, rule: quote.ruleDescription)
+    }
+
+    /// Where a unit price came from, as the ledger records it.
+    static func source(of price: UnitPrice) -> UnitPriceSource {
+        switch price.origin {
+        case .table: .table
+        case .environment: .environment
+        case .option: .option
+        }
     }
 }

@@ -116,19 +116,14 @@ extension Gate {
         let source = reconciliation.source == "billing" ? "the provider's deduction record" : "the provider's usage export"
         for var line in reconciliation.lines {
             let task = line.providerTaskID.map { "task \($0)" } ?? "a task with no provider id"
-            // A line is applied only to the ledger it was found in: applied once already, or
-            // changed since, it is left alone, so applying a reconciliation twice adjusts nothing twice.
-            let current = try line.submissionID.flatMap { try ledger.submission(id: $0) }
-            let unchanged = current.map { $0.balance.charged == line.ledger ?? .zero && $0.isOpen == (line.reconciliationClass == .billedStillOpen) } ?? true
-            guard unchanged else {
-                applied.append(line)
-                continue
-            }
+            // A line is applied only to the ledger it was found in, so applying a reconciliation
+            // twice changes nothing twice: an adjustment only if the charge is still as found (checked
+            // in its own transaction), a settlement only if the submission is still open.
             switch line.reconciliationClass {
             case .agrees:
                 break
             case .billedStillOpen:
-                if let id = line.submissionID, let billed = line.billed {
+                if let id = line.submissionID, let billed = line.billed, try ledger.state(ofSubmission: id)?.isOpen == true {
                     try ledger.settle(
                         id, .succeeded(cost: billed, finalUnitDeduction: line.billedUnits?.decimalString, videos: [], note: "settled from \(source)"))
                 }
@@ -170,16 +165,5 @@ extension Gate {
         }
         let at = [a.billedAt, b.billedAt].compactMap { $0 }.max()
         return BilledTask(taskID: a.taskID, amount: amount, billedAt: at, model: a.model ?? b.model, mode: a.mode ?? b.mode, durationSeconds: a.durationSeconds ?? b.durationSeconds)
-    }
-}
-
-extension QuotedPrice {
-    /// Where a unit price came from, as the ledger records it.
-    static func source(of price: UnitPrice) -> UnitPriceSource {
-        switch price.origin {
-        case .table: .table
-        case .environment: .environment
-        case .option: .option
-        }
     }
 }
