@@ -12,19 +12,7 @@ extension Ledger {
     func raiseAlerts(afterEntry entry: Int64, submission: String, at timestamp: String) throws(LedgerError) {
         guard let now = Timestamp.date(timestamp) else { throw .corrupt("timestamp \(timestamp)") }
         let zone = try timeZone()
-        let budgets = try connection.query(
-            """
-            SELECT b.id, b.scope, b.scope_value, b.period, b.limit_micros, b.thresholds, u.period_start, u.charged_micros, u.held_micros
-            FROM budget_submissions bs
-            JOIN budget_usage u ON u.budget_id = bs.budget_id AND u.period_start = bs.period_start
-            JOIN budgets b ON b.id = bs.budget_id
-            WHERE bs.submission_id = ? AND b.removed_at IS NULL
-            """, [.text(submission)]
-        ) { row in
-            (id: row.int64(0), scope: row.text(1), team: row.optionalText(2), period: row.text(3), limit: row.int64(4),
-             thresholds: row.text(5), periodStart: row.text(6), charged: row.int64(7), held: row.int64(8))
-        }
-        for budget in budgets {
+        for budget in try budgetsCounting(submission) {
             guard let thresholds = try? JSONDecoder().decode([Int].self, from: Data(budget.thresholds.utf8)),
                 let period = BudgetPeriod(rawValue: budget.period)
             else { throw .corrupt("budget \(budget.id)") }
@@ -46,19 +34,31 @@ extension Ledger {
     /// hold: the budget may now be over its limit although every hold fitted, and its owner
     /// should know why. Once per budget and charge.
     func raiseOverrunAlerts(afterCharge entry: Int64, submission: String, cost: Int64, held: Int64, at timestamp: String) throws(LedgerError) {
-        let budgets = try connection.query(
+        let percent = Int(clamping: Int128(cost) * 100 / Int128(max(held, 1)))
+        for budget in try budgetsCounting(submission) where budget.enforcement == Enforcement.hard.rawValue {
+            try insertAlert(.overrun, percent: max(percent, 1), budget: budget.id, scope: budget.scope, team: budget.team,
+                            periodStart: budget.periodStart,
+                            usage: AlertUsage(limit: budget.limit, charged: budget.charged, held: budget.held), projected: nil, entry: entry, at: timestamp)
+        }
+    }
+
+    /// The budgets in force a submission counts against, with their running totals in its period.
+    private func budgetsCounting(_ submission: String) throws(LedgerError) -> [(
+        id: Int64, scope: String, team: String?, period: String, limit: Int64, thresholds: String, enforcement: String,
+        periodStart: String, charged: Int64, held: Int64
+    )] {
+        try connection.query(
             """
-            SELECT b.id, b.scope, b.scope_value, b.limit_micros, u.period_start, u.charged_micros, u.held_micros
+            SELECT b.id, b.scope, b.scope_value, b.period, b.limit_micros, b.thresholds, b.enforcement, u.period_start,
+                u.charged_micros, u.held_micros
             FROM budget_submissions bs
             JOIN budget_usage u ON u.budget_id = bs.budget_id AND u.period_start = bs.period_start
             JOIN budgets b ON b.id = bs.budget_id
-            WHERE bs.submission_id = ? AND b.removed_at IS NULL AND b.enforcement = 'hard'
+            WHERE bs.submission_id = ? AND b.removed_at IS NULL
             """, [.text(submission)]
-        ) { row in (row.int64(0), row.text(1), row.optionalText(2), row.int64(3), row.text(4), row.int64(5), row.int64(6)) }
-        let percent = Int(clamping: Int128(cost) * 100 / Int128(max(held, 1)))
-        for (id, scope, team, limit, periodStart, charged, heldNow) in budgets {
-            try insertAlert(.overrun, percent: max(percent, 1), budget: id, scope: scope, team: team, periodStart: periodStart,
-                            usage: AlertUsage(limit: limit, charged: charged, held: heldNow), projected: nil, entry: entry, at: timestamp)
+        ) { row in
+            (id: row.int64(0), scope: row.text(1), team: row.optionalText(2), period: row.text(3), limit: row.int64(4),
+             thresholds: row.text(5), enforcement: row.text(6), periodStart: row.text(7), charged: row.int64(8), held: row.int64(9))
         }
     }
 
@@ -103,9 +103,7 @@ extension Ledger {
              .text(projected.map(Timestamp.string)), .text(timestamp)]
         ) { $0.int64(0) }
         guard let raised else { return [] }  // raised before: exactly once
-        try connection.run(
-            "INSERT INTO alert_deliveries (alert_id, target_id, next_attempt_at) SELECT ?, id, ? FROM alert_targets WHERE removed_at IS NULL AND team IS NULL",
-            [.integer(raised), .text(timestamp)])
+        try queueDeliveries(of: raised, scope: "pack", team: nil, at: timestamp)
         return [raised]
     }
 
@@ -127,12 +125,18 @@ extension Ledger {
              .text(projected.map(Timestamp.string)), .integer(entry), .text(timestamp)]
         ) { $0.int64(0) }
         guard let raised else { return }  // raised before: exactly once
+        try queueDeliveries(of: raised, scope: scope, team: team, at: timestamp)
+    }
+
+    /// Queues a new alert in the outbox for every target that wants it: those of every budget,
+    /// and a team's targets for that team's budgets (a pack's alert has scope `pack`).
+    private func queueDeliveries(of alert: Int64, scope: String, team: String?, at timestamp: String) throws(LedgerError) {
         try connection.run(
             """
             INSERT INTO alert_deliveries (alert_id, target_id, next_attempt_at)
             SELECT ?, id, ? FROM alert_targets
             WHERE removed_at IS NULL AND (team IS NULL OR (? = 'team' AND team = ?))
-            """, [.integer(raised), .text(timestamp), .text(scope), .text(team)])
+            """, [.integer(alert), .text(timestamp), .text(scope), .text(team)])
     }
 
     // MARK: Reading

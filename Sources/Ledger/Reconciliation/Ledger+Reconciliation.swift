@@ -74,13 +74,7 @@ extension Ledger {
         return try connection.write { () throws(LedgerError) -> SubmissionRecord in
             try insertSubmission(draft, at: billed)
             // Only the budgets of everyone and of the provider: it belongs to no team.
-            for (budget, spec) in try applicableBudgets(provider: provider, team: nil, project: nil, user: nil) {
-                let period = spec.period.key(containing: billedAt, in: zone)
-                try connection.run("INSERT OR IGNORE INTO budget_usage (budget_id, period_start) VALUES (?, ?)", [.integer(budget), .text(period)])
-                try connection.run(
-                    "INSERT INTO budget_submissions (budget_id, period_start, submission_id) VALUES (?, ?, ?)",
-                    [.integer(budget), .text(period), .text(id)])
-            }
+            try count(id, against: try applicableBudgets(provider: provider, team: nil, project: nil, user: nil), placedAt: billedAt, timeZone: zone)
             try insertEntry(.hold, amount: cost, submission: id, note: "reconciliation: \(note)", at: now)
             try insertEntry(.release, amount: cost, submission: id, note: "reconciliation: \(note)", at: now)
             try insertEntry(.adjust, amount: cost, submission: id, note: "reconciliation: \(note)", at: now)

@@ -43,15 +43,21 @@ extension Ledger {
             var pending = submission
             pending.state = .pending
             try insertSubmission(pending, at: now)
-            for (id, spec) in budgets {
-                let period = spec.period.key(containing: instant, in: zone)
-                try connection.run("INSERT OR IGNORE INTO budget_usage (budget_id, period_start) VALUES (?, ?)", [.integer(id), .text(period)])
-                try connection.run(
-                    "INSERT INTO budget_submissions (budget_id, period_start, submission_id) VALUES (?, ?, ?)",
-                    [.integer(id), .text(period), .text(submission.id)])
-            }
+            try count(submission.id, against: budgets, placedAt: instant, timeZone: zone)
             try insertEntry(.hold, amount: quote, submission: submission.id, note: nil, at: now)
             return .reserved(try recorded(submission.id), overSoftBudgets: statuses.filter { !$0.fits(quote) })
+        }
+    }
+
+    /// Counts a submission against budgets, in each one's period holding `instant`, inside the
+    /// caller's transaction: its entries move those budgets' running totals from now on.
+    func count(_ submission: String, against budgets: [(Int64, BudgetSpec)], placedAt instant: Date, timeZone: TimeZone) throws(LedgerError) {
+        for (id, spec) in budgets {
+            let period = spec.period.key(containing: instant, in: timeZone)
+            try connection.run("INSERT OR IGNORE INTO budget_usage (budget_id, period_start) VALUES (?, ?)", [.integer(id), .text(period)])
+            try connection.run(
+                "INSERT INTO budget_submissions (budget_id, period_start, submission_id) VALUES (?, ?, ?)",
+                [.integer(id), .text(period), .text(submission)])
         }
     }
 
