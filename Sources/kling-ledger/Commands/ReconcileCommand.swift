@@ -34,9 +34,7 @@ struct ReconcileCommand: AsyncParsableCommand {
     @OptionGroup var pricing: PricingOptions
 
     @Option(help: "The provider whose bill to reconcile.") var provider: Provider = .kling
-    @Option(help: ArgumentHelp("The month, in the ledger's time zone. Default: this month.", valueName: "yyyy-mm")) var month: String?
-    @Option(help: ArgumentHelp("Instead of --month: from this instant (ISO 8601).", valueName: "date")) var since: String?
-    @Option(help: ArgumentHelp("Instead of --month: until this instant (ISO 8601), exclusive.", valueName: "date")) var until: String?
+    @OptionGroup var window: WindowOptions  // default: this month
     @Option(help: ArgumentHelp("A reseller's usage export (CSV) instead of the provider's billing endpoint.", valueName: "file")) var fromCSV: String?
     @Option(help: ArgumentHelp("With --from-csv: the column holding the provider's task id.", valueName: "name")) var taskIDColumn: String?
     @Option(help: ArgumentHelp("With --from-csv: the column holding the amount billed.", valueName: "name")) var amountColumn: String?
@@ -48,12 +46,7 @@ struct ReconcileCommand: AsyncParsableCommand {
     @Flag(help: "Print the summary and every line as JSON.") var json = false
 
     func validate() throws {
-        if month != nil, since != nil || until != nil { throw ValidationError("give --month or --since/--until, not both") }
-        if (since == nil) != (until == nil) { throw ValidationError("--since and --until go together") }
-        for (name, value) in [("--since", since), ("--until", until)] where value != nil && Date(iso8601OrDay: value ?? "") == nil {
-            throw ValidationError("\(name) \"\(value ?? "")\" is not an ISO 8601 date such as 2026-11-01")
-        }
-        if let month { do { _ = try ReportMonth(month) } catch { throw ValidationError("--month \"\(month)\" must be yyyy-mm, e.g. 2026-11") } }
+        if (window.since == nil) != (window.until == nil) { throw ValidationError("--since and --until go together") }
         if fromCSV == nil, provider != .kling {
             throw ValidationError("\(provider.displayName) publishes no billing endpoint: give its usage export with --from-csv FILE --task-id-column C --amount-column C")
         }
@@ -68,7 +61,7 @@ struct ReconcileCommand: AsyncParsableCommand {
 
     private func execute() async throws {
         let gate = try gate(ledger, pricing)
-        let (start, end) = try window()
+        let (start, end) = try bounds()
         let bill: [BilledTask]
         let source: String
         var pages = 0
@@ -98,11 +91,11 @@ struct ReconcileCommand: AsyncParsableCommand {
         }
     }
 
-    private func window() throws -> (Date, Date) {
-        if let since, let until, let start = Date(iso8601OrDay: since), let end = Date(iso8601OrDay: until) { return (start, end) }
-        let zone = try ledger.open(.read).timeZone()
-        let chosen = try month.map { text throws(ReportError) in try ReportMonth(text) } ?? ReportMonth(containing: Date(), in: zone)
-        return chosen.bounds(in: zone)
+    /// `--month` (this month by default) or `--since`/`--until`, both given.
+    private func bounds() throws -> (Date, Date) {
+        let (start, end) = try window.bounds(timeZone: try ledger.open(.read).timeZone(), thisMonthByDefault: true)
+        guard let start, let end else { throw ValidationError("--since and --until go together") }
+        return (start, end)
     }
 
     static let names: [ReconciliationClass: String] = [

@@ -46,14 +46,7 @@ struct ListCommand: ParsableCommand {
 
     @OptionGroup var ledger: LedgerOptions
 
-    @Option(help: ArgumentHelp("Only this calendar month in the ledger's time zone (as reports count it), e.g. 2026-11.", valueName: "yyyy-mm"))
-    var month: String?
-
-    @Option(help: ArgumentHelp("Only submissions made at or after this instant (ISO 8601: 2026-11-01 or 2026-11-01T12:00:00Z).", valueName: "date"))
-    var since: String?
-
-    @Option(help: ArgumentHelp("Only submissions made before this instant (ISO 8601).", valueName: "date"))
-    var until: String?
+    @OptionGroup var window: WindowOptions
 
     @Option(help: "Only this team.")
     var team: String?
@@ -71,13 +64,6 @@ struct ListCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let month { do { _ = try ReportMonth(month) } catch { throw ValidationError("--month \"\(month)\" must be yyyy-mm, e.g. 2026-11") } }
-        for (name, value) in [("--since", since), ("--until", until)] {
-            if let value, Date(iso8601OrDay: value) == nil {
-                throw ValidationError("\(name) \"\(value)\" is not an ISO 8601 date such as 2026-11-01 or 2026-11-01T12:00:00Z")
-            }
-        }
-        if month != nil, since != nil || until != nil { throw ValidationError("give --month or --since/--until, not both") }
         if let state, SubmissionState(rawValue: state) == nil {
             throw ValidationError("--state \"\(state)\" is not a state; use one of \(SubmissionState.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -87,12 +73,7 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let store = try ledger.open(.read)
-            var start = since.flatMap(Date.init(iso8601OrDay:))
-            var end = until.flatMap(Date.init(iso8601OrDay:))
-            if let month {
-                // One definition of a month's bounds, shared with the reports and budgets.
-                (start, end) = try ReportMonth(month).bounds(in: try store.timeZone())
-            }
+            let (start, end) = try window.bounds(timeZone: try store.timeZone())
             let records = try store.submissions(
                 createdFrom: start, until: end, team: team, state: state.flatMap(SubmissionState.init(rawValue:)), provider: provider, limit: limit)
             if json { try printJSON(records.map { SubmissionJSON($0) }) } else {
