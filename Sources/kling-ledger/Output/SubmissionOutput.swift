@@ -170,9 +170,12 @@ extension SubmissionRecord {
         }
     }
 
-    /// The refusals that mean the credential was not accepted: the official 1000–1004 and
-    /// 1103, and HTTP 401/403 from any provider.
-    private static let credentialCodes: Set<String> = ["1000", "1001", "1002", "1003", "1004", "1103", "http 401", "http 403", "invalid_token"]
+    /// The refusals that mean the credential was not accepted: the official codes documented
+    /// with HTTP 401 or 403 (read from the one table of them), a bare 401/403 from any provider
+    /// (recorded as `http 401`), and AceData's `invalid_token`.
+    private static let credentialCodes: Set<String> =
+        Set(OfficialErrorCode.table.filter { [401, 403].contains($0.httpStatus) }.map { String($0.code) })
+        .union(["http 401", "http 403", "invalid_token"])
 }
 
 /// A live progress line on a terminal (overwritten in place); state changes only otherwise.
