@@ -120,7 +120,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GateTests",
-            dependencies: ["Gate", "Ledger", "KlingAPI", "KlingCore", "KlingSandbox", "Pricing", "CSQLite"]
+            dependencies: ["Gate", "Ledger", "KlingAPI", "KlingCore", "KlingSandbox", "Pricing", "CSQLite", "Reports"]
         ),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Ledger", "KlingCore", .product(name: "SwiftCSV", package: "SwiftCSV")]),
         .testTarget(name: "KlingLedgerCLITests", dependencies: ["kling-ledger", "KlingSandbox", "KlingCore", "Ledger"]),

@@ -5,6 +5,7 @@ import KlingCore
 import KlingSandbox
 import Ledger
 import Pricing
+import Reports
 import Testing
 
 /// The ledger against the provider's own bill.
@@ -53,6 +54,15 @@ struct ReconcileTests {
             #expect(try fixture.ledger.submissions().count == 6, "without apply nothing is written")
 
             try fixture.gate.apply(found)
+            // The reconciliation report names each task's class as it was found.
+            let month = ReportMonth(containing: Date(), in: TimeZone(identifier: "UTC")!)
+            let report = try reportText("reconciliation", ledger: fixture.ledger, month: month, in: fixture.folder)
+            for (task, kind) in [(changed.providerTaskID, "differs"), (bypass, "billed_not_in_ledger"), (open.providerTaskID, "billed_still_open"),
+                                 (handTask, "in_ledger_not_billed")] {
+                let line = report.split(separator: "\r\n").first { $0.contains(",\(task ?? "?"),") }
+                #expect(line?.hasPrefix("kling,billing,\(kind),") == true, "\(task ?? "?"): \(line ?? "no line")")
+            }
+            #expect(report.split(separator: "\r\n").filter { $0.contains(",agrees,") }.count == 3)
             let again = try fixture.gate.reconcile(
                 provider: .kling, source: "billing", bill: try await fixture.gate.officialBill(from: start, to: end), from: start, to: end)
             #expect(again.agrees, "\(again.lines.filter { $0.reconciliationClass != .agrees }.map(\.note))")
@@ -186,4 +196,14 @@ struct ReconcileTests {
             #expect(try fixture.ledger.submissions().count == 2)
         }
     }
+}
+
+/// Runs a bundled report for a month and returns its CSV.
+func reportText(_ name: String, ledger: Ledger, month: ReportMonth, in folder: URL) throws -> String {
+    let file = folder.appendingPathComponent("\(name)-\(UUID().uuidString).csv")
+    FileManager.default.createFile(atPath: file.path, contents: nil)
+    let handle = try FileHandle(forWritingTo: file)
+    try ReportRunner.run(try ReportCatalog(folder: nil, environment: [:]).definition(named: name), on: ledger, month: month, into: CSVWriter(output: handle))
+    try handle.close()
+    return try String(contentsOf: file, encoding: .utf8)
 }
