@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "KlingAPI", targets: ["KlingAPI"]),
         .library(name: "Gate", targets: ["Gate"]),
         .library(name: "Reports", targets: ["Reports"]),
+        .library(name: "Gateway", targets: ["Gateway"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // Reads resellers' usage exports; in the tests, a parser that is not our writer's inverse.
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
@@ -58,6 +60,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The official API's bearer credentials (static key or HS256 JWT), checked as the API
+        // checks them: by the sandbox, and by the gateway that answers as the API.
+        .target(name: "KlingAuth", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The report definitions in the top-level `reports/` folder, bundled like the price tables.
         .target(
             name: "ReportDefinitions",
@@ -79,7 +84,7 @@ let package = Package(
         .target(
             name: "KlingSandbox",
             dependencies: [
-                "KlingCore", "Pricing",
+                "KlingCore", "Pricing", "KlingAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -90,10 +95,26 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // `kling-ledger serve`: the official API's surface in front of the gate, for callers
+        // holding keys we issued; Prometheus metrics, graceful shutdown.
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "KlingCore", "KlingAPI", "KlingAuth", "Ledger", "Gate", "Pricing",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "kling-ledger",
             dependencies: [
-                "KlingCore", "Pricing", "Ledger", "KlingAPI", "KlingSandbox", "Gate", "Reports",
+                "KlingCore", "Pricing", "Ledger", "KlingAPI", "KlingSandbox", "Gate", "Reports", "Gateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -123,6 +144,17 @@ let package = Package(
             dependencies: ["Gate", "Ledger", "KlingAPI", "KlingCore", "KlingSandbox", "Pricing", "CSQLite", "Reports"]
         ),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Ledger", "KlingCore", .product(name: "SwiftCSV", package: "SwiftCSV")]),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "Gateway", "Gate", "Ledger", "KlingCore", "KlingSandbox", "Pricing",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["Client"]
+        ),
         .testTarget(name: "KlingLedgerCLITests", dependencies: ["kling-ledger", "KlingSandbox", "KlingCore", "Ledger"]),
     ]
 )

@@ -47,12 +47,12 @@ public struct Gate: Sendable {
     let pool: LedgerPool
 
     /// Runs one unit of work with a connection of its own, so a gate can be shared by
-    /// concurrent tasks.
-    func withLedger<Result>(_ access: Ledger.Access = .create, _ body: (Ledger) async throws -> Result) async throws -> Result {
+    /// concurrent tasks (a gateway's requests read their callers' keys and tasks this way).
+    public func withLedger<Result>(_ access: Ledger.Access = .create, _ body: (Ledger) async throws -> Result) async throws -> Result {
         try await pool.with(access, body)
     }
 
-    func withLedger<Result>(_ access: Ledger.Access = .create, _ body: (Ledger) throws -> Result) throws -> Result {
+    public func withLedger<Result>(_ access: Ledger.Access = .create, _ body: (Ledger) throws -> Result) throws -> Result {
         try pool.with(access, body)
     }
 

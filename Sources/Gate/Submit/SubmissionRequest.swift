@@ -107,6 +107,8 @@ public enum GateError: Error, Sendable, Equatable {
     case extensionDiffersFromOriginal(original: String, model: String, mode: String?, given: String)
     /// The submission named by `--extend` cannot be extended.
     case cannotExtend(submission: String, reason: String)
+    /// The submission's create has no recorded answer yet, so there is no task to read.
+    case noTaskYet(submission: String)
 }
 
 extension GateError: LocalizedError {
@@ -124,6 +126,8 @@ extension GateError: LocalizedError {
                 + "as that: \(given) would quote it wrongly. Leave --model and --mode out"
         case .cannotExtend(let submission, let reason):
             "submission \(submission) cannot be extended: \(reason)"
+        case .noTaskYet(let submission):
+            "submission \(submission) has no provider task yet: its create is being sent, or its answer was lost (`kling-ledger sync` finds out)"
         }
     }
 }

@@ -1,6 +1,8 @@
 /// The ledger schema, in order. Append new migrations; never change a released one.
 enum Migrations {
-    static let all: [Migration] = [submissionsAndEntries, budgets, alerts, balances, sendersAndOverruns, reconciliations]
+    static let all: [Migration] = [
+        submissionsAndEntries, budgets, alerts, balances, sendersAndOverruns, reconciliations, gatewayKeys,
+    ]
 
     /// Alerts are records of what happened: never changed, never deleted. Created with the
     /// table, and again when migration 5 rebuilds it.
@@ -441,5 +443,42 @@ enum Migrations {
             BEGIN
                 SELECT RAISE(ABORT, 'a reconciliation is a record of what was found and is never deleted');
             END;
+            """)
+
+    /// The credentials `kling-ledger serve` issues to its callers. Nothing here lets anyone
+    /// call the gateway: a static key is kept as its SHA-256 only, and a JWT pair's secret is
+    /// derived from the server secret in the gateway's environment, never stored.
+    static let gatewayKeys = Migration(
+        version: 7, name: "gateway keys",
+        sql: """
+            CREATE TABLE gateway_keys (
+                id TEXT PRIMARY KEY,
+                -- The public half of the JWT pair: the token's `iss`.
+                access_key TEXT NOT NULL UNIQUE,
+                -- Hex SHA-256 of the static API key, which is shown once and never kept.
+                api_key_sha256 TEXT NOT NULL UNIQUE CHECK (length(api_key_sha256) = 64),
+                team TEXT NOT NULL CHECK (team <> ''),
+                project TEXT,
+                user_name TEXT,
+                created_at TEXT NOT NULL \(timestampCheck("created_at")),
+                expires_at TEXT \(timestampCheck("expires_at")),
+                revoked_at TEXT \(timestampCheck("revoked_at"))
+            ) STRICT;
+
+            -- A key is revoked once and stays revoked; nothing else about it ever changes.
+            CREATE TRIGGER gateway_keys_change_only_by_revoking BEFORE UPDATE ON gateway_keys
+            WHEN OLD.revoked_at IS NOT NULL OR NEW.revoked_at IS NULL OR NEW.id IS NOT OLD.id OR NEW.access_key IS NOT OLD.access_key
+                OR NEW.api_key_sha256 IS NOT OLD.api_key_sha256 OR NEW.team IS NOT OLD.team OR NEW.project IS NOT OLD.project
+                OR NEW.user_name IS NOT OLD.user_name OR NEW.created_at IS NOT OLD.created_at OR NEW.expires_at IS NOT OLD.expires_at
+            BEGIN
+                SELECT RAISE(ABORT, 'a gateway key can only be revoked, once');
+            END;
+            CREATE TRIGGER gateway_keys_are_kept BEFORE DELETE ON gateway_keys
+            BEGIN
+                SELECT RAISE(ABORT, 'a gateway key is revoked, never deleted: its submissions name it');
+            END;
+
+            -- The gateway lists a caller's own tasks, newest first.
+            CREATE INDEX submissions_by_scope ON submissions (team, project, user_name, created_at);
             """)
 }

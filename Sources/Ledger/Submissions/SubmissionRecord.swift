@@ -110,10 +110,13 @@ extension Ledger {
         return try submissions(where: conditions.joined(separator: " AND "), values, limit: limit)
     }
 
-    func submissions(where condition: String, _ values: [SQLValue], limit: Int? = nil) throws(LedgerError) -> [SubmissionRecord] {
-        let limitClause = limit.map { " LIMIT \(max(0, $0))" } ?? ""
+    func submissions(
+        where condition: String, _ values: [SQLValue], newestFirst: Bool = false, limit: Int? = nil, offset: Int = 0
+    ) throws(LedgerError) -> [SubmissionRecord] {
+        let order = newestFirst ? "s.created_at DESC, s.rowid DESC" : "s.created_at, s.rowid"
+        let limitClause = limit.map { " LIMIT \(max(0, $0)) OFFSET \(max(0, offset))" } ?? ""
         return try connection.query(
-            "SELECT \(Self.submissionColumns) FROM submissions s WHERE \(condition) ORDER BY s.created_at, s.rowid\(limitClause)", values
+            "SELECT \(Self.submissionColumns) FROM submissions s WHERE \(condition) ORDER BY \(order)\(limitClause)", values
         ) { row throws(LedgerError) in try Self.record(row) }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gate
+import Gateway
 import KlingAPI
 import KlingCore
 import KlingSandbox
@@ -88,6 +89,11 @@ enum ExitStatus: Int32, CaseIterable {
             case .unreadableState: .dataError
             case .stateNotSaved: .noPermission
             case .invalidFault: .usage
+            }
+        case let error as GatewayError:
+            switch error {
+            case .noSecret, .weakSecret: .configuration
+            case .cannotListen: .unavailable
             }
         case is CancellationError: .interrupted
         default: .failure

@@ -1,0 +1,139 @@
+import Foundation
+import Gate
+import Hummingbird
+import KlingAPI
+import KlingAuth
+import KlingCore
+import Ledger
+import Logging
+import NIOCore
+import Pricing
+import ServiceLifecycle
+import UnixSignals
+
+/// `kling-ledger serve`: the official Kling API (and KKIAI's copy of it under `/kling`) in
+/// front of the budget gate. A caller signs its requests with a key we issued, exactly as it
+/// would sign them for Kling; every create is validated, quoted, held against the budgets of
+/// the key's scope, forwarded with the organisation's credentials, recorded and settled.
+public struct Gateway: Sendable {
+    /// How the gateway listens and protects itself.
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        /// The largest request body read: two 10 MB images in base64 and a prompt fit.
+        public var maxBodyBytes: Int
+        /// Requests one key may have in flight; more are refused with 1302 (HTTP 429).
+        public var maxInFlightPerKey: Int
+        /// How often the settler reads the open tasks.
+        public var settleInterval: Duration
+
+        public init(
+            host: String = "127.0.0.1", port: Int = 8765, maxBodyBytes: Int = 32 << 20, maxInFlightPerKey: Int = 8,
+            settleInterval: Duration = .seconds(15)
+        ) {
+            self.host = host
+            self.port = port
+            self.maxBodyBytes = maxBodyBytes
+            self.maxInFlightPerKey = maxInFlightPerKey
+            self.settleInterval = settleInterval
+        }
+    }
+
+    public let gate: Gate
+    let configuration: Configuration
+    let authenticator: CallerAuthenticator
+    let metrics: GatewayMetrics
+    let limiter: InFlightLimiter
+    let unitPrice: UnitPrice?
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - environment: the providers' credentials and base URLs, and `KLING_UNIT_PRICE`.
+    public init(
+        ledgerPath: String, prices: PriceBook, secret: GatewaySecret, configuration: Configuration = Configuration(),
+        environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger = Logger(label: "kling-ledger.gateway")
+    ) throws {
+        let metrics = GatewayMetrics()
+        let transport = MeasuredTransport(inner: AsyncHTTPTransport.shared, histogram: metrics.upstreamLatency)
+        self.gate = Gate(
+            ledgerPath: ledgerPath, prices: prices,
+            clients: { try KlingClient(account: .fromEnvironment($0, environment: environment), transport: transport) },
+            aceDataCallbackURL: Gate.aceDataCallbackURL(environment: environment))
+        self.configuration = configuration
+        self.authenticator = CallerAuthenticator(secret: secret)
+        self.metrics = metrics
+        self.limiter = InFlightLimiter(limit: configuration.maxInFlightPerKey)
+        self.unitPrice = try UnitPrice.override(option: nil, environment: environment)
+        self.logger = logger
+    }
+
+    // MARK: Routes
+
+    /// Every route the gateway answers; anything else gets the official API's 1202.
+    public func router() -> Router<GatewayContext> {
+        let router = Router(context: GatewayContext.self)
+        router.add(middleware: GatewayMiddleware(metrics: metrics, logger: logger))
+        router.get("/healthz") { _, context in try health(context) }
+        router.get("/metrics") { _, _ in try scrape() }
+        OfficialSurface(provider: .kling, gateway: self).register(on: router)
+        OfficialSurface(provider: .kkiai, gateway: self).register(on: router)
+        return router
+    }
+
+    /// Runs until SIGTERM or SIGINT: then it stops accepting, lets in-flight requests finish
+    /// (a create under way is recorded before its answer is sent), and returns.
+    /// - Parameter onRunning: called with the port once the gateway listens.
+    public func run(onRunning: @escaping @Sendable (Int) async -> Void) async throws {
+        try gate.withLedger(.create) { _ in }  // create and migrate the ledger before the first caller
+        let app = Application(
+            router: router(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) }, logger: logger)
+        let settler = Settler(gate: gate, interval: configuration.settleInterval, logger: logger)
+        let services = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: app), .init(service: settler)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await services.run()
+        } catch let error as IOError {
+            throw GatewayError.cannotListen(host: configuration.host, port: configuration.port, reason: String(cString: strerror(error.errnoCode)))
+        }
+    }
+
+    // MARK: Operations
+
+    /// 200 when the ledger answers, 503 when it does not.
+    private func health(_ context: GatewayContext) throws -> Response {
+        do {
+            _ = try gate.withLedger(.write) { try $0.timeZone() }
+            return KlingAnswer.json(.ok, ["status": "ok"])
+        } catch {
+            logger.error("health check: the ledger does not answer", metadata: ["error": "\(error)"])
+            return KlingAnswer.json(.serviceUnavailable, ["status": "ledger unreachable"])
+        }
+    }
+
+    private func scrape() throws -> Response {
+        let budgets = try gate.withLedger(.write) { try $0.budgets() }
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            body: .init(byteBuffer: ByteBuffer(bytes: metrics.scrape(budgets: budgets))))
+    }
+
+    // MARK: Callers
+
+    /// Runs a caller's request: authenticated by its key, within the key's in-flight limit.
+    func serving(_ request: Request, _ context: GatewayContext, _ body: (GatewayKey) async throws -> Response) async throws -> Response {
+        let now = Date()
+        let caller = try gate.withLedger(.write) { ledger in
+            try authenticator.caller(authorization: request.headers[.authorization], ledger: ledger, now: now)
+        }
+        context.log.identify(caller)
+        guard limiter.enter(caller.id) else {
+            throw KlingRefusal(
+                1302, "rate limit: key \(caller.id) already has \(limiter.perKey) requests in flight at this gateway; retry when one has been answered")
+        }
+        defer { limiter.leave(caller.id) }
+        return try await body(caller)
+    }
+}

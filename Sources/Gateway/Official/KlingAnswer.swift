@@ -1,0 +1,48 @@
+import Foundation
+import Hummingbird
+import KlingAPI
+import NIOCore
+
+/// The official API's envelope, `{code, message, request_id, data}`, and its errors with the
+/// HTTP status the API pairs with each business code.
+enum KlingAnswer {
+    static func success(_ data: Any, requestID: String, headers: HTTPFields = [:]) -> Response {
+        json(.ok, ["code": 0, "message": "SUCCEED", "request_id": requestID, "data": data], headers: headers)
+    }
+
+    static func refusal(_ refusal: KlingRefusal, requestID: String) -> Response {
+        json(refusal.httpStatus, ["code": refusal.code, "message": refusal.message, "request_id": requestID])
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ object: [String: Any], headers: HTTPFields = [:]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// A request the gateway refuses, as the official API would: a documented business code, its
+/// HTTP status, and a message that says what was wrong and what to do.
+struct KlingRefusal: Error, Sendable {
+    let code: Int
+    let message: String
+
+    init(_ code: Int, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    var httpStatus: HTTPResponse.Status {
+        .init(code: OfficialErrorCode.table.first { $0.code == code }?.httpStatus ?? 500)
+    }
+
+    /// Kling's 404 for a path it does not serve.
+    static func notServed(_ method: HTTPRequest.Method, _ path: String) -> KlingRefusal {
+        KlingRefusal(
+            1202,
+            "Method not found: the gateway does not serve \(method.rawValue) \(path). It serves the video tasks "
+                + "(POST and GET /v1/videos/text2video, /v1/videos/image2video, /v1/videos/video-extend, and GET …/{task_id}) "
+                + "and GET /account/costs; nothing else is forwarded, so nothing is spent around the budgets")
+    }
+}

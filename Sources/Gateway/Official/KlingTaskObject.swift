@@ -1,0 +1,65 @@
+import Foundation
+import KlingAPI
+import Ledger
+
+/// The official API's task object (the envelope's `data`), as a caller reads it: from the
+/// provider's latest snapshot, or from the ledger where the provider was not asked. The
+/// `external_task_id` shown is always the caller's own; the one the gateway sent the provider
+/// (the submission id, by which a lost create is found again) stays inside.
+enum KlingTaskObject {
+    static func object(_ snapshot: TaskSnapshot, callerExternalID: String?) -> [String: Any] {
+        var data: [String: Any] = [
+            "task_id": snapshot.providerTaskID, "task_status": status(snapshot.state), "task_status_msg": snapshot.failureMessage ?? "",
+            "task_info": callerExternalID.map { ["external_task_id": $0] } ?? [:],
+        ]
+        if let created = snapshot.createdAt { data["created_at"] = milliseconds(created) }
+        if let updated = snapshot.updatedAt ?? snapshot.createdAt { data["updated_at"] = milliseconds(updated) }
+        switch snapshot.state {
+        case .succeeded:
+            data["final_unit_deduction"] = snapshot.finalUnitDeduction ?? "0"
+            data["task_result"] = [
+                "videos": snapshot.videos.map { video -> [String: Any] in
+                    var object: [String: Any] = ["url": video.url]
+                    if let id = video.id { object["id"] = id }
+                    if let watermark = video.watermarkURL { object["watermark_url"] = watermark }
+                    if let duration = video.duration { object["duration"] = duration }
+                    return object
+                }
+            ]
+        case .failed:
+            data["final_unit_deduction"] = snapshot.finalUnitDeduction ?? "0"
+        case .submitted, .processing:
+            break
+        }
+        return data
+    }
+
+    /// A task as the ledger last recorded it: for lists (the provider is not asked once per
+    /// task), and for a task whose provider could not be reached.
+    static func object(_ record: SubmissionRecord, callerExternalID: String?) -> [String: Any] {
+        let state: TaskSnapshot.State =
+            switch record.state {
+            case .succeeded: .succeeded
+            case .failed, .sendFailed, .rejected: .failed
+            case .processing, .unknown: .processing
+            case .pending, .submitted: .submitted
+            }
+        let videos = zip(record.videoIDs + Array(repeating: "", count: max(0, record.videoURLs.count - record.videoIDs.count)), record.videoURLs)
+            .map { DeliveredVideo(id: $0.0.isEmpty ? nil : $0.0, url: $0.1) }
+        let snapshot = TaskSnapshot(
+            providerTaskID: record.providerTaskID ?? "", state: state, finalUnitDeduction: record.finalUnitDeduction, videos: videos,
+            failureMessage: state == .failed ? record.errorMessage ?? "failed" : nil, createdAt: record.createdAt, updatedAt: record.updatedAt)
+        return object(snapshot, callerExternalID: callerExternalID)
+    }
+
+    static func status(_ state: TaskSnapshot.State) -> String {
+        switch state {
+        case .submitted: "submitted"
+        case .processing: "processing"
+        case .succeeded: "succeed"
+        case .failed: "failed"
+        }
+    }
+
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
+}

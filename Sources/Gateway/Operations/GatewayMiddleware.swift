@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+import KlingAuth
+import Ledger
+import Logging
+import Synchronization
+
+/// The request context of the gateway's routes: Hummingbird's, plus what the request log
+/// learns along the way (the caller, the submission).
+public struct GatewayContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The request's id, as `request_id` in every answer and in the log.
+    let requestID: String
+    let log: RequestLog
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        requestID = UUID().uuidString.lowercased()
+        log = RequestLog()
+    }
+}
+
+/// What one request's log line says about who called and what it touched; filled in by the
+/// handlers, read by the middleware once the answer is ready.
+final class RequestLog: Sendable {
+    private struct Fields {
+        var key: String?
+        var scope: String?
+        var submission: String?
+    }
+
+    private let fields = Mutex(Fields())
+
+    func identify(_ key: GatewayKey) {
+        fields.withLock {
+            $0.key = key.id
+            $0.scope = key.scope.description
+        }
+    }
+
+    func submission(_ id: String) {
+        fields.withLock { $0.submission = id }
+    }
+
+    var metadata: Logger.Metadata {
+        fields.withLock { fields in
+            var metadata: Logger.Metadata = [:]
+            if let key = fields.key { metadata["key"] = "\(key)" }
+            if let scope = fields.scope { metadata["scope"] = "\(scope)" }
+            if let submission = fields.submission { metadata["submission"] = "\(submission)" }
+            return metadata
+        }
+    }
+}
+
+/// Answers every failure in the official envelope, counts and logs each request: request id,
+/// route, status, time, caller's key and scope, submission. Never a credential, a body or a
+/// prompt: those are the callers' business.
+struct GatewayMiddleware: RouterMiddleware {
+    typealias Context = GatewayContext
+    let metrics: GatewayMetrics
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch let refusal as KlingRefusal {
+            response = KlingAnswer.refusal(refusal, requestID: context.requestID)
+        } catch let refusal as BearerCredential.Refusal {
+            response = KlingAnswer.refusal(KlingRefusal(refusal.code, refusal.message), requestID: context.requestID)
+        } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
+            response = KlingAnswer.refusal(.notServed(request.method, request.uri.path), requestID: context.requestID)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            response = KlingAnswer.refusal(
+                KlingRefusal(1200, "the request body is larger than this gateway accepts (its --max-body-mb); send images as URLs instead of base64"),
+                requestID: context.requestID)
+        } catch {
+            logger.error("request failed", metadata: ["request_id": "\(context.requestID)", "error": "\(String(reflecting: error))"])
+            response = KlingAnswer.refusal(
+                KlingRefusal(5000, "the gateway failed while handling this request (request_id \(context.requestID) in its log)"),
+                requestID: context.requestID)
+        }
+        let route = context.endpointPath ?? "unmatched"
+        metrics.request(route: route, status: response.status.code)
+        var metadata = context.log.metadata
+        metadata["request_id"] = "\(context.requestID)"
+        metadata["method"] = "\(request.method.rawValue)"
+        metadata["route"] = "\(route)"
+        metadata["status"] = "\(response.status.code)"
+        metadata["ms"] = "\((clock.now - start).components.attoseconds / 1_000_000_000_000_000 + (clock.now - start).components.seconds * 1000)"
+        logger.info("request", metadata: metadata)
+        return response
+    }
+}
