@@ -3,6 +3,7 @@ import Hummingbird
 import KlingAuth
 import Ledger
 import Logging
+import NIOCore
 import Synchronization
 
 /// The request context of the gateway's routes: Hummingbird's, plus what the request log
@@ -74,9 +75,9 @@ struct GatewayMiddleware: RouterMiddleware {
         } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
             response = KlingAnswer.refusal(.notServed(request.method, request.uri.path), requestID: context.requestID)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            response = KlingAnswer.refusal(
-                KlingRefusal(1200, "the request body is larger than this gateway accepts (its --max-body-mb); send images as URLs instead of base64"),
-                requestID: context.requestID)
+            response = Self.tooLarge(context)
+        } catch is NIOTooManyBytesError {
+            response = Self.tooLarge(context)
         } catch {
             logger.error("request failed", metadata: ["request_id": "\(context.requestID)", "error": "\(String(reflecting: error))"])
             response = KlingAnswer.refusal(
@@ -90,8 +91,15 @@ struct GatewayMiddleware: RouterMiddleware {
         metadata["method"] = "\(request.method.rawValue)"
         metadata["route"] = "\(route)"
         metadata["status"] = "\(response.status.code)"
-        metadata["ms"] = "\((clock.now - start).components.attoseconds / 1_000_000_000_000_000 + (clock.now - start).components.seconds * 1000)"
+        let elapsed = (clock.now - start).components
+        metadata["ms"] = "\(elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000)"
         logger.info("request", metadata: metadata)
         return response
+    }
+
+    private static func tooLarge(_ context: Context) -> Response {
+        KlingAnswer.refusal(
+            KlingRefusal(1200, "the request body is larger than this gateway accepts (its --max-body-mb); send images as URLs instead of base64"),
+            requestID: context.requestID)
     }
 }
