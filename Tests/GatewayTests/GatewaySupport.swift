@@ -45,7 +45,6 @@ struct GatewayFixture {
             break
         }
         let fixture = GatewayFixture(sandbox: sandbox, gateway: gateway, port: port, ledgerPath: path, secretText: secretText, logs: logs)
-        defer {}
         do {
             let result = try await body(fixture)
             server.cancel()
@@ -89,7 +88,9 @@ struct GatewayFixture {
     }
 
     /// The sandbox's creates so far.
-    var creates: Int { sandbox.requests.filter { $0.method == "POST" && $0.path.hasPrefix("/v1/videos/") || $0.path.hasPrefix("/kling/v1/videos") && $0.method == "POST" }.count }
+    var creates: Int {
+        sandbox.requests.filter { $0.method == "POST" && ($0.path.hasPrefix("/v1/videos/") || $0.path.hasPrefix("/kling/v1/videos/")) }.count
+    }
 }
 
 enum GatewaySecretText {

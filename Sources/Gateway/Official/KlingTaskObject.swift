@@ -44,8 +44,9 @@ enum KlingTaskObject {
             case .processing, .unknown: .processing
             case .pending, .submitted: .submitted
             }
-        let videos = zip(record.videoIDs + Array(repeating: "", count: max(0, record.videoURLs.count - record.videoIDs.count)), record.videoURLs)
-            .map { DeliveredVideo(id: $0.0.isEmpty ? nil : $0.0, url: $0.1) }
+        let videos = record.videoURLs.enumerated().map { index, url in
+            DeliveredVideo(id: record.videoIDs.indices.contains(index) ? record.videoIDs[index] : nil, url: url)
+        }
         let snapshot = TaskSnapshot(
             providerTaskID: record.providerTaskID ?? "", state: state, finalUnitDeduction: record.finalUnitDeduction, videos: videos,
             failureMessage: state == .failed ? record.errorMessage ?? "failed" : nil, createdAt: record.createdAt, updatedAt: record.updatedAt)

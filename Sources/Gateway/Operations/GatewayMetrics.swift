@@ -48,6 +48,8 @@ final class GatewayMetrics: Sendable {
                 .set(budget.charged.micros)
             registry.makeGauge(name: "kling_ledger_budget_held_micros", labels: labels, help: "Held for open tasks in the current period")
                 .set(budget.held.micros)
+            // A display ratio for dashboards and alert rules (Prometheus values are floats);
+            // derived from the integer figures above and never fed back into any amount.
             let utilisation = budget.spec.limit.micros > 0 ? Double(budget.used.micros) / Double(budget.spec.limit.micros) : 0
             registry.makeGauge(
                 name: "kling_ledger_budget_utilisation_ratio", labels: labels, help: "(charged + held) / limit, for alerting on a ratio"
