@@ -8,10 +8,12 @@ import Testing
 struct SandboxForgetTaskTests {
     static let officialBody = #"{"model_name":"kling-v1","mode":"std","duration":"5","multi_shot":false,"prompt":"a fox"}"#
 
-    /// Queries `path` until the task is processing, or gives up after three seconds.
+    /// Queries `path` until the task is processing, or gives up after eight seconds. The task's
+    /// processing window (2 s to 6 s after creation with a 6 s delay) is wide enough that a busy
+    /// CI machine polling every 100 ms cannot step over it.
     static func waitUntilProcessing(_ sandbox: Sandbox, _ path: String, authorization: String) async throws -> String? {
         var status: String?
-        for _ in 0..<30 where status != "processing" {
+        for _ in 0..<80 where status != "processing" {
             try await Task.sleep(for: .milliseconds(100))
             let answer = try await send(sandbox, "GET", path, authorization: authorization)
             status = (answer.json["data"] as? [String: Any])?["task_status"] as? String
@@ -21,7 +23,7 @@ struct SandboxForgetTaskTests {
 
     @Test("Official API and KKIAI: a processing task, once forgotten, is 404 with code 1203 on every later query", arguments: [Provider.kling, .kkiai])
     func officialEnvelope(_ provider: Provider) async throws {
-        try await withRawSandbox(delay: .milliseconds(1500)) { sandbox, credentials in
+        try await withRawSandbox(delay: .seconds(6)) { sandbox, credentials in
             let prefix = provider == .kkiai ? "/kling" : ""
             let auth = "Bearer " + (provider == .kkiai ? credentials.kkiaiKey : credentials.klingAPIKey)
             let created = try await send(sandbox, "POST", "\(prefix)/v1/videos/text2video", authorization: auth, json: Self.officialBody)
