@@ -90,12 +90,14 @@ public struct Gate: Sendable {
         let id = Self.newSubmissionID()
         var sending = job
         if sending.externalTaskID == nil, Self.acceptsExternalID(job.provider) { sending.externalTaskID = id }
+        if let providerAddress = request.relayingCallbacks { sending.callbackURL = providerAddress(id) }
         if sending.provider == .acedata, sending.callbackURL == nil { sending.callbackURL = aceDataCallbackURL }
         let draft = NewSubmission(
             id: id, idempotencyKey: request.idempotencyKey ?? id, job: billable, aspectRatio: job.aspectRatio?.rawValue, team: request.team,
             project: request.project, user: request.user, tags: request.tags, quote: QuotedPrice(quote), state: .pending,
             externalTaskID: sending.externalTaskID, prompt: job.shots?.map(\.prompt).joined(separator: " | ") ?? job.prompt,
-            requestFingerprint: RequestFingerprint(request, job: job, resolved: billable).value, parentID: parentID, sender: .current)
+            requestFingerprint: RequestFingerprint(request, job: job, resolved: billable).value, parentID: parentID, sender: .current,
+            relayedCallbackURL: request.relayingCallbacks == nil ? nil : job.callbackURL)
         if let existing = try ledger.submission(idempotencyKey: draft.idempotencyKey) { return try replay(existing, draft) }
         let client = try clients(job.provider)  // a missing credential stops here, before any hold
         try Task.checkCancellation()

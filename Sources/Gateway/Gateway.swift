@@ -26,29 +26,42 @@ public struct Gateway: Sendable {
         public var maxInFlightPerKey: Int
         /// How often the settler reads the open tasks.
         public var settleInterval: Duration
+        /// The address providers reach this gateway at (`https://gateway.example.com`): they are
+        /// given `{publicURL}/callbacks/{provider}/{submission}` as the task's callback, so the
+        /// gateway settles as soon as a task ends. `nil`: providers are not given one, and the
+        /// settler's polling finds the changes.
+        public var publicURL: String?
+        /// How often the callback relay looks for deliveries due.
+        public var relayInterval: Duration
 
         public init(
             host: String = "127.0.0.1", port: Int = 8765, maxBodyBytes: Int = 32 << 20, maxInFlightPerKey: Int = 8,
-            settleInterval: Duration = .seconds(15)
+            settleInterval: Duration = .seconds(15), publicURL: String? = nil, relayInterval: Duration = .seconds(1)
         ) {
             self.host = host
             self.port = port
             self.maxBodyBytes = maxBodyBytes
             self.maxInFlightPerKey = maxInFlightPerKey
             self.settleInterval = settleInterval
+            self.publicURL = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+            self.relayInterval = relayInterval
         }
     }
 
     public let gate: Gate
     let configuration: Configuration
     let authenticator: CallerAuthenticator
+    let secret: GatewaySecret
+    /// Checks the official API's signed callbacks (`KLING_WEBHOOK_SECRET`), when configured.
+    let officialCallbackSigner: WebhookSignature?
     let metrics: GatewayMetrics
     let limiter: InFlightLimiter
     let unitPrice: UnitPrice?
     let logger: Logger
 
     /// - Parameters:
-    ///   - environment: the providers' credentials and base URLs, and `KLING_UNIT_PRICE`.
+    ///   - environment: the providers' credentials and base URLs, `KLING_UNIT_PRICE`, and
+    ///     `KLING_WEBHOOK_SECRET` (the official API's callback signing secret).
     public init(
         ledgerPath: String, prices: PriceBook, secret: GatewaySecret, configuration: Configuration = Configuration(),
         environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger = Logger(label: "kling-ledger.gateway")
@@ -61,6 +74,8 @@ public struct Gateway: Sendable {
             aceDataCallbackURL: Gate.aceDataCallbackURL(environment: environment))
         self.configuration = configuration
         self.authenticator = CallerAuthenticator(secret: secret)
+        self.secret = secret
+        self.officialCallbackSigner = environment["KLING_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : WebhookSignature(secret: $0) }
         self.metrics = metrics
         self.limiter = InFlightLimiter(limit: configuration.maxInFlightPerKey)
         self.unitPrice = try UnitPrice.override(option: nil, environment: environment)
@@ -77,6 +92,7 @@ public struct Gateway: Sendable {
         router.get("/metrics") { _, _ in try scrape() }
         OfficialSurface(provider: .kling, gateway: self).register(on: router)
         OfficialSurface(provider: .kkiai, gateway: self).register(on: router)
+        ProviderCallbacks(gateway: self, officialSigner: officialCallbackSigner).register(on: router)
         return router
     }
 
@@ -90,9 +106,11 @@ public struct Gateway: Sendable {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) }, logger: logger)
         let settler = Settler(gate: gate, interval: configuration.settleInterval, logger: logger)
+        let relay = CallbackRelay(gate: gate, secret: secret, transport: AsyncHTTPTransport.shared, interval: configuration.relayInterval, logger: logger)
         let services = ServiceGroup(
             configuration: .init(
-                services: [.init(service: app), .init(service: settler)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: [.init(service: app), .init(service: settler), .init(service: relay)], gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         do {
             try await services.run()
         } catch let error as IOError {
@@ -121,6 +139,13 @@ public struct Gateway: Sendable {
     }
 
     // MARK: Callers
+
+    /// The callback address a provider is given for a submission: the gateway's own, so it can
+    /// settle first and then relay the change to the caller. Pixazo takes no callback.
+    func providerCallbackAddress(_ provider: Provider) -> @Sendable (String) -> String? {
+        guard let base = configuration.publicURL, provider != .pixazo else { return { _ in nil } }
+        return { id in base + ProviderCallbacks.path(provider: provider, submissionID: id) }
+    }
 
     /// Runs a caller's request: authenticated by its key, within the key's in-flight limit.
     func serving(_ request: Request, _ context: GatewayContext, _ body: (GatewayKey) async throws -> Response) async throws -> Response {

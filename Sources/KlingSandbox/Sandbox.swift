@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KlingAuth
 import KlingCore
 import Logging
 import NIOCore
@@ -59,7 +60,10 @@ public final class Sandbox: Sendable {
         book.add(.standard())  // the official account's resource pack; tests add others
         router.add(middleware: RequestRecorder(book: book))
         let official = OfficialAuth(accessKey: credentials.klingAccessKey, secretKey: credentials.klingSecretKey, apiKey: credentials.klingAPIKey)
-        OfficialRoutes(provider: .kling, book: book, auth: { official.refusal($0, now: Date()) }, callbacks: callbacks).register(on: router)
+        OfficialRoutes(
+            provider: .kling, book: book, auth: { official.refusal($0, now: Date()) }, callbacks: callbacks,
+            signer: WebhookSignature(secret: credentials.klingWebhookSecret)
+        ).register(on: router)
         let kkiaiKey = credentials.kkiaiKey
         OfficialRoutes(
             provider: .kkiai, book: book,
@@ -115,6 +119,8 @@ public final class Sandbox: Sendable {
             // AceData's results are posted back to the sandbox's own webhook inbox.
             "ACEDATA_CALLBACK_URL": webhookURL("acedata-callbacks"),
             "KKIAI_BASE_URL": baseURL, "KKIAI_API_KEY": credentials.kkiaiKey,
+            // What the gateway checks the official callbacks' signatures with.
+            "KLING_WEBHOOK_SECRET": credentials.klingWebhookSecret,
         ]
     }
 

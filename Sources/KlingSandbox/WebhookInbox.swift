@@ -9,6 +9,8 @@ public struct ReceivedWebhook: Sendable {
     public let name: String
     public let body: Data
     public let idempotencyKey: String?
+    /// Every header, names lowercased.
+    public let headers: [String: String]
     public let receivedAt: Date
 }
 
@@ -36,7 +38,9 @@ final class WebhookInbox: Sendable {
                 storage.received.append(
                     ReceivedWebhook(
                         name: name, body: Data(body.readableBytesView),
-                        idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!], receivedAt: Date()))
+                        idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!],
+                        headers: Dictionary(request.headers.map { ($0.name.canonicalName, $0.value) }, uniquingKeysWith: { first, _ in first }),
+                        receivedAt: Date()))
                 return true
             }
             return Response(status: accepted ? .ok : .serviceUnavailable)

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
+import Glibc
 import Gateway
 import KlingCore
 import KlingSandbox
@@ -21,10 +22,17 @@ struct GatewayFixture {
     let secretText: String
     let logs: LogCapture
 
+    /// - Parameter publicURL: give the gateway an address the sandbox can call back (a free
+    ///   loopback port, chosen before the gateway starts), in place of `configuration`'s.
     static func with<T>(
         delay: Duration = .milliseconds(300), configuration: Gateway.Configuration = .init(port: 0, settleInterval: .seconds(3600)),
-        _ body: (GatewayFixture) async throws -> T
+        publicURL: Bool = false, _ body: (GatewayFixture) async throws -> T
     ) async throws -> T {
+        var configuration = configuration
+        if publicURL {
+            configuration.port = try freeLoopbackPort()
+            configuration.publicURL = "http://127.0.0.1:\(configuration.port)"
+        }
         let sandbox = try await Sandbox.start(delay: delay, credentials: .random())
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -66,10 +74,14 @@ struct GatewayFixture {
     }
 
     /// One request, as a Kling client sends it; the answer's status and JSON body.
-    func send(_ method: HTTPMethod, _ path: String, json: [String: Any]? = nil, body: Data? = nil, authorization: String?) async throws -> Answer {
+    func send(
+        _ method: HTTPMethod, _ path: String, json: [String: Any]? = nil, body: Data? = nil, authorization: String?,
+        headers: [(name: String, value: String)] = []
+    ) async throws -> Answer {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
         if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+        for header in headers { request.headers.add(name: header.name, value: header.value) }
         request.headers.add(name: "Content-Type", value: "application/json")
         if let json { request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
@@ -91,6 +103,22 @@ struct GatewayFixture {
     var creates: Int {
         sandbox.requests.filter { $0.method == "POST" && ($0.path.hasPrefix("/v1/videos/") || $0.path.hasPrefix("/kling/v1/videos/")) }.count
     }
+}
+
+/// A loopback port free a moment ago, for a server whose address must be known before it starts.
+func freeLoopbackPort() throws -> Int {
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+    }
+    guard bound else { throw POSIXError(.EADDRNOTAVAIL) }
+    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 enum GatewaySecretText {

@@ -16,7 +16,7 @@ struct SandboxCommandTests {
             let names = exports.compactMap { $0.dropFirst("export ".count).split(separator: "=").first.map(String.init) }
             #expect(names.sorted() == [
                 "ACEDATA_API_TOKEN", "ACEDATA_BASE_URL", "ACEDATA_CALLBACK_URL", "KKIAI_API_KEY", "KKIAI_BASE_URL", "KLING_ACCESS_KEY", "KLING_BASE_URL",
-                "KLING_SECRET_KEY", "PIXAZO_BASE_URL", "PIXAZO_SUBSCRIPTION_KEY",
+                "KLING_SECRET_KEY", "KLING_WEBHOOK_SECRET", "PIXAZO_BASE_URL", "PIXAZO_SUBSCRIPTION_KEY",
             ])
             let base = try #require(exports.first { $0.hasPrefix("export KLING_BASE_URL=") }?.split(separator: "=").last)
             #expect(base.hasPrefix("http://127.0.0.1:"))

@@ -19,10 +19,16 @@ public struct SubmissionRequest: Sendable {
     /// For an extension: the submission (in this ledger) whose video is extended. Its model and
     /// mode price the extension, as the provider bills it.
     public var extending: String?
+    /// Set by the gateway, which relays callbacks: the job's `callback_url` is then the
+    /// caller's, kept on the submission and posted to after each status change is recorded
+    /// and settled, and the provider is given this address for the submission id instead
+    /// (`nil`: none; the gateway learns of changes by polling).
+    public var relayingCallbacks: (@Sendable (_ submissionID: String) -> String?)?
 
     public init(
         job: VideoJob, team: String? = nil, project: String? = nil, user: String? = nil, tags: [String: String] = [:],
-        idempotencyKey: String? = nil, unitPriceOverride: UnitPrice? = nil, extending: String? = nil
+        idempotencyKey: String? = nil, unitPriceOverride: UnitPrice? = nil, extending: String? = nil,
+        relayingCallbacks: (@Sendable (_ submissionID: String) -> String?)? = nil
     ) {
         self.job = job
         self.team = team
@@ -32,6 +38,7 @@ public struct SubmissionRequest: Sendable {
         self.idempotencyKey = idempotencyKey
         self.unitPriceOverride = unitPriceOverride
         self.extending = extending
+        self.relayingCallbacks = relayingCallbacks
     }
 }
 

@@ -53,6 +53,20 @@ enum KlingTaskObject {
         return object(snapshot, callerExternalID: callerExternalID)
     }
 
+    /// What a relayed callback posts for one status change: the task object, as the official
+    /// callback posts it, drawn as it stood at that status (a `processing` change relayed late
+    /// does not carry the result that came after it).
+    static func callback(_ record: SubmissionRecord, status: CallbackDelivery.Status, callerExternalID: String?) -> Data {
+        var data = object(record, callerExternalID: callerExternalID)
+        if status == .processing {
+            data["task_status"] = "processing"
+            data["task_status_msg"] = ""
+            data["final_unit_deduction"] = nil
+            data["task_result"] = nil
+        }
+        return (try? JSONSerialization.data(withJSONObject: data, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    }
+
     static func status(_ state: TaskSnapshot.State) -> String {
         switch state {
         case .submitted: "submitted"

@@ -48,7 +48,7 @@ struct OfficialSurface: Sendable {
             let submission = SubmissionRequest(
                 job: job, team: caller.scope.team, project: caller.scope.project, user: caller.scope.user, tags: ["gateway_key": caller.id],
                 idempotencyKey: external.map(caller.scope.idempotencyKey(externalTaskID:)), unitPriceOverride: gateway.unitPrice,
-                extending: try original(of: job, for: caller))
+                extending: try original(of: job, for: caller), relayingCallbacks: gateway.providerCallbackAddress(provider))
             let result: GateResult
             do {
                 result = try await gate.submit(submission)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KlingAuth
 import KlingCore
 
 /// The official API (`kling`) and KKIAI, which copies its body and envelope under `/kling`.
@@ -8,6 +9,8 @@ struct OfficialRoutes: Sendable {
     let book: SandboxBook
     let auth: @Sendable (Request) -> (code: Int, message: String)?
     let callbacks: CallbackPoster
+    /// Signs callbacks, as the official API does when a secret is configured.
+    var signer: WebhookSignature? = nil
 
     /// Path prefix and the kinds offered, with their path segments.
     var prefix: String { provider == .kkiai ? "/kling" : "" }
@@ -39,7 +42,7 @@ struct OfficialRoutes: Sendable {
             }
             do throws(SandboxBook.CreateRefusal) {
                 let task = try book.create(order)
-                callbacks.schedule(task, render: { task, instant in Self.taskObject(task, at: instant) })
+                callbacks.schedule(task, signer: signer, render: { task, instant in Self.taskObject(task, at: instant) })
                 return Self.success(Self.taskObject(task, at: task.createdAt))
             } catch .duplicateExternalID(let external) {
                 return Self.error(1201, "external_task_id \(external) already exists")

@@ -1,7 +1,7 @@
 /// The ledger schema, in order. Append new migrations; never change a released one.
 enum Migrations {
     static let all: [Migration] = [
-        submissionsAndEntries, budgets, alerts, balances, sendersAndOverruns, reconciliations, gatewayKeys,
+        submissionsAndEntries, budgets, alerts, balances, sendersAndOverruns, reconciliations, gatewayKeys, callbackRelay,
     ]
 
     /// Alerts are records of what happened: never changed, never deleted. Created with the
@@ -480,5 +480,50 @@ enum Migrations {
 
             -- The gateway lists a caller's own tasks, newest first.
             CREATE INDEX submissions_by_scope ON submissions (team, project, user_name, created_at);
+            """)
+
+    /// The gateway's callback relay. A caller's `callback_url` is kept on its submission, and
+    /// the provider calls the gateway instead; each status change the ledger records (after
+    /// its settlement, in the same transaction) queues one delivery to the caller, whichever
+    /// process recorded it: the gateway's settler, a caller's query, or `kling-ledger sync`.
+    static let callbackRelay = Migration(
+        version: 8, name: "callback relay",
+        sql: """
+            ALTER TABLE submissions ADD COLUMN relayed_callback_url TEXT;
+            CREATE TRIGGER submissions_relayed_callback_is_immutable BEFORE UPDATE OF relayed_callback_url ON submissions
+            WHEN OLD.relayed_callback_url IS NOT NEW.relayed_callback_url
+            BEGIN
+                SELECT RAISE(ABORT, 'a submission''s request and quote never change once recorded');
+            END;
+
+            -- The outbox: one row per submission and status, so a caller hears of each change once
+            -- however often the provider repeats it. Leased before it is attempted; given up
+            -- (next_attempt_at NULL) after its last attempt; once delivered it never changes.
+            CREATE TABLE callback_deliveries (
+                submission_id TEXT NOT NULL REFERENCES submissions (id),
+                status TEXT NOT NULL CHECK (status IN ('processing', 'succeeded', 'failed')),
+                queued_at TEXT NOT NULL \(timestampCheck("queued_at")),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at TEXT,
+                leased_until TEXT,
+                last_error TEXT,
+                delivered_at TEXT,
+                PRIMARY KEY (submission_id, status)
+            ) STRICT;
+            CREATE INDEX callback_deliveries_due ON callback_deliveries (next_attempt_at)
+                WHERE delivered_at IS NULL AND next_attempt_at IS NOT NULL;
+            CREATE TRIGGER callback_deliveries_stay_delivered BEFORE UPDATE ON callback_deliveries
+            WHEN OLD.delivered_at IS NOT NULL
+            BEGIN
+                SELECT RAISE(ABORT, 'a delivered callback is never sent again');
+            END;
+
+            CREATE TRIGGER submissions_queue_relayed_callbacks AFTER UPDATE OF state ON submissions
+            WHEN NEW.relayed_callback_url IS NOT NULL AND NEW.state IS NOT OLD.state
+                AND NEW.state IN ('processing', 'succeeded', 'failed')
+            BEGIN
+                INSERT OR IGNORE INTO callback_deliveries (submission_id, status, queued_at, next_attempt_at)
+                VALUES (NEW.id, NEW.state, NEW.updated_at, NEW.updated_at);
+            END;
             """)
 }

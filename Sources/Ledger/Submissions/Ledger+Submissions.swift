@@ -28,8 +28,8 @@ extension Ledger {
                 id, idempotency_key, provider, kind, model, mode, duration_seconds, sound, aspect_ratio,
                 team, project, user_name, tags, quote_micros, quote_units, unit_price_micros, unit_price_source,
                 price_table, price_version, price_rule, state, external_task_id, error_code, error_message, prompt, created_at, updated_at,
-                request_fingerprint, parent_id, sender_host, sender_pid, sender_started)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                request_fingerprint, parent_id, sender_host, sender_pid, sender_started, relayed_callback_url)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .text(submission.id), .text(submission.idempotencyKey), .text(job.provider.rawValue),
@@ -41,7 +41,7 @@ extension Ledger {
                 .text(submission.state.rawValue), .text(submission.externalTaskID), .text(errorCode), .text(errorMessage),
                 .text(submission.prompt), .text(now), .text(now),
                 .text(submission.requestFingerprint), .text(submission.parentID), .text(submission.sender?.host),
-                .integer(submission.sender.map { Int64($0.pid) }), .text(submission.sender?.started),
+                .integer(submission.sender.map { Int64($0.pid) }), .text(submission.sender?.started), .text(submission.relayedCallbackURL),
             ])
     }
 

@@ -95,12 +95,15 @@ public struct NewSubmission: Sendable {
     public var parentID: String?
     /// The process placing the hold.
     public var sender: SenderIdentity?
+    /// Where the gateway relays the task's status changes (the caller's `callback_url`; the
+    /// provider calls the gateway instead).
+    public var relayedCallbackURL: String?
 
     public init(
         id: String, idempotencyKey: String, job: BillableJob, aspectRatio: String? = nil, team: String? = nil,
         project: String? = nil, user: String? = nil, tags: [String: String] = [:], quote: QuotedPrice?,
         state: SubmissionState, externalTaskID: String? = nil, prompt: String? = nil, requestFingerprint: String? = nil,
-        parentID: String? = nil, sender: SenderIdentity? = nil
+        parentID: String? = nil, sender: SenderIdentity? = nil, relayedCallbackURL: String? = nil
     ) {
         self.id = id
         self.idempotencyKey = idempotencyKey
@@ -117,6 +120,7 @@ public struct NewSubmission: Sendable {
         self.requestFingerprint = requestFingerprint
         self.parentID = parentID
         self.sender = sender
+        self.relayedCallbackURL = relayedCallbackURL
     }
 }
 

@@ -33,6 +33,8 @@ public struct SubmissionRecord: Sendable, Equatable {
     public let requestFingerprint: String?
     /// The job's prompt (the shots' prompts joined for a multi-shot job).
     public let prompt: String?
+    /// Where the gateway relays the task's status changes.
+    public let relayedCallbackURL: String?
 
     /// Whether the submission still waits on a provider or a person.
     public var isOpen: Bool { state.isOpen }
@@ -53,7 +55,7 @@ extension Ledger {
         s.final_unit_deduction, s.actual_cost_micros, s.video_urls, s.error_code, s.error_message, s.created_at, s.updated_at,
         (SELECT \(heldSum()) FROM entries WHERE submission_id = s.id),
         (SELECT \(chargedSum()) FROM entries WHERE submission_id = s.id),
-        s.video_ids, s.parent_id, s.sender_host, s.sender_pid, s.sender_started, s.request_fingerprint, s.prompt
+        s.video_ids, s.parent_id, s.sender_host, s.sender_pid, s.sender_started, s.request_fingerprint, s.prompt, s.relayed_callback_url
         """
 
     /// One submission by its id, or `nil`.
@@ -155,6 +157,6 @@ extension Ledger {
             videoIDs: Self.strings(row.text(32)),
             parentID: row.optionalText(33),
             sender: row.optionalText(34).map { SenderIdentity(host: $0, pid: Int32(clamping: row.int64(35)), started: row.optionalText(36)) },
-            requestFingerprint: row.optionalText(37), prompt: row.optionalText(38))
+            requestFingerprint: row.optionalText(37), prompt: row.optionalText(38), relayedCallbackURL: row.optionalText(39))
     }
 }

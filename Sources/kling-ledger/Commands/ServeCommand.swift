@@ -17,6 +17,8 @@ struct ServeCommand: AsyncParsableCommand {
             `submit`). A background settler settles open tasks every --settle-every seconds, and a \
             caller's own query of a finished task settles it at once.
 
+            Callbacks: a caller's callback_url is not given to the provider. With --public-url,             the provider is given the gateway's own address instead, and its callbacks (a hint:             the task is re-read before anything is settled; the official API's signatures are             checked when KLING_WEBHOOK_SECRET is set) settle a task as soon as it ends. Either             way, each status change (processing, succeed, failed) is posted to the caller's             callback_url once, after it is recorded and settled, signed with the caller's secret             key (webhook-id, webhook-timestamp, webhook-signature: v1,…), and retried for about             three hours if the caller does not answer 2xx.
+
             Needs KLING_LEDGER_GATEWAY_SECRET (at least 32 characters; e.g. `openssl rand -hex \
             32`): the callers' JWT secret keys are derived from it and never stored.
 
@@ -41,6 +43,10 @@ struct ServeCommand: AsyncParsableCommand {
     var maxInFlightPerKey = 8
     @Option(help: ArgumentHelp("Seconds between the settler's reads of open tasks.", valueName: "seconds"))
     var settleEvery = 15
+    @Option(help: ArgumentHelp(
+        "The address providers reach this gateway at, e.g. https://gateway.example.com: given to them as the tasks' callback address.",
+        valueName: "URL"))
+    var publicURL: String?
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
@@ -49,12 +55,18 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--max-in-flight-per-key must be between 1 and 1000, not \(maxInFlightPerKey)")
         }
         guard (1...3600).contains(settleEvery) else { throw ValidationError("--settle-every must be between 1 and 3600 seconds, not \(settleEvery)") }
+        if let publicURL {
+            guard let url = URLComponents(string: publicURL), ["http", "https"].contains(url.scheme), url.host?.isEmpty == false,
+                url.query == nil, url.fragment == nil
+            else { throw ValidationError("--public-url must be an http(s) address without query or fragment, such as https://gateway.example.com, not \(publicURL)") }
+        }
     }
 
     func run() async throws {
         try await reportingFailures {
             let configuration = Gateway.Configuration(
-                host: host, port: port, maxBodyBytes: maxBodyMb << 20, maxInFlightPerKey: maxInFlightPerKey, settleInterval: .seconds(settleEvery))
+                host: host, port: port, maxBodyBytes: maxBodyMb << 20, maxInFlightPerKey: maxInFlightPerKey, settleInterval: .seconds(settleEvery),
+                publicURL: publicURL)
             let gateway = try Gateway(
                 ledgerPath: ledger.path, prices: try pricing.priceBook(), secret: try GatewaySecret.fromEnvironment(), configuration: configuration)
             let ledgerPath = ledger.path
