@@ -92,6 +92,8 @@ public struct Gateway: Sendable {
         router.get("/metrics") { _, _ in try scrape() }
         OfficialSurface(provider: .kling, gateway: self).register(on: router)
         OfficialSurface(provider: .kkiai, gateway: self).register(on: router)
+        PixazoSurface(gateway: self).register(on: router)
+        AceDataSurface(gateway: self).register(on: router)
         ProviderCallbacks(gateway: self, officialSigner: officialCallbackSigner).register(on: router)
         return router
     }
@@ -148,10 +150,14 @@ public struct Gateway: Sendable {
     }
 
     /// Runs a caller's request: authenticated by its key, within the key's in-flight limit.
-    func serving(_ request: Request, _ context: GatewayContext, _ body: (GatewayKey) async throws -> Response) async throws -> Response {
+    /// - Parameter authorization: the credential, when the provider's API carries it elsewhere
+    ///   than in `Authorization`.
+    func serving(
+        _ request: Request, _ context: GatewayContext, authorization: String? = nil, _ body: (GatewayKey) async throws -> Response
+    ) async throws -> Response {
         let now = Date()
         let caller = try gate.withLedger(.write) { ledger in
-            try authenticator.caller(authorization: request.headers[.authorization], ledger: ledger, now: now)
+            try authenticator.caller(authorization: authorization ?? request.headers[.authorization], ledger: ledger, now: now)
         }
         context.log.identify(caller)
         guard limiter.enter(caller.id) else {

@@ -2,6 +2,7 @@ import Foundation
 import Gate
 import KlingAPI
 import KlingAuth
+import KlingCore
 import Ledger
 import Logging
 import ServiceLifecycle
@@ -57,7 +58,7 @@ struct CallbackRelay: Service {
         let failure: String?
         do {
             let caller = try gate.withLedger(.write) { ledger in try record.tags["gateway_key"].flatMap { try ledger.gatewayKey(id: $0) } }
-            let body = KlingTaskObject.callback(record, status: delivery.status, callerExternalID: caller?.scope.externalTaskID(of: record))
+            let body = Self.body(record, status: delivery.status, callerExternalID: caller?.scope.externalTaskID(of: record))
             var headers = ["Content-Type": "application/json", "User-Agent": "kling-ledger"]
             if let caller {
                 let signer = WebhookSignature(secret: secret.secretKey(forAccessKey: caller.accessKey))
@@ -90,6 +91,16 @@ struct CallbackRelay: Service {
         } catch {
             logger.error("callback relay: the outcome could not be recorded", metadata: metadata.merging(["error": "\(error)"]) { $1 })
         }
+    }
+
+    /// What the provider's own callback would post for that status: AceData's task object, or
+    /// the official one (KKIAI's too).
+    static func body(_ record: SubmissionRecord, status: CallbackDelivery.Status, callerExternalID: String?) -> Data {
+        guard record.job.provider == .acedata else { return KlingTaskObject.callback(record, status: status, callerExternalID: callerExternalID) }
+        var snapshot = TaskSnapshot(recorded: record)
+        if status == .processing { snapshot = TaskSnapshot(providerTaskID: snapshot.providerTaskID, state: .processing, createdAt: snapshot.createdAt) }
+        return (try? JSONSerialization.data(withJSONObject: AceDataSurface.object(snapshot), options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
     }
 
     /// 5 s after the first failure, doubling up to 15 minutes.

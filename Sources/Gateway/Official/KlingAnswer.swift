@@ -41,8 +41,10 @@ struct KlingRefusal: Error, Sendable {
     static func notServed(_ method: HTTPRequest.Method, _ path: String) -> KlingRefusal {
         KlingRefusal(
             1202,
-            "Method not found: the gateway does not serve \(method.rawValue) \(path). It serves the video tasks "
-                + "(POST and GET /v1/videos/text2video, /v1/videos/image2video, /v1/videos/video-extend, and GET …/{task_id}) "
-                + "and GET /account/costs; nothing else is forwarded, so nothing is spent around the budgets")
+            "Method not found: the gateway does not serve \(method.rawValue) \(path). It serves the official video tasks "
+                + "(POST and GET /v1/videos/text2video, /v1/videos/image2video, /v1/videos/video-extend, and GET …/{task_id}), "
+                + "GET /account/costs, KKIAI's /kling/v1/videos/text2video, Pixazo's POST /kling-ai-video/v1/generateVideoTask and "
+                + "/kling-ai-polling/v1/getVideoStatus, and AceData's POST /kling/videos and /kling/tasks; nothing else is "
+                + "forwarded, so nothing is spent around the budgets")
     }
 }

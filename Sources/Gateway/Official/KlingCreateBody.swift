@@ -16,71 +16,51 @@ enum KlingCreateBody {
     /// - Throws: `KlingRefusal` 1200 (not a JSON object) or 1201 (a field of the wrong type or
     ///   value), naming the field.
     static func job(from body: Data, provider: Provider, kind: VideoKind) throws(KlingRefusal) -> (VideoJob, externalTaskID: String?) {
-        guard let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
-            throw KlingRefusal(1200, "the request body is not a JSON object; send the create parameters as JSON")
-        }
-        let unknown = object.keys.filter { !knownFields.contains($0) }.sorted()
-        guard unknown.isEmpty else {
-            throw KlingRefusal(
-                1201, "\(unknown.joined(separator: ", ")): not supported by this gateway (it forwards only what it can price); leave \(unknown.count == 1 ? "it" : "them") out")
-        }
+        let fields = try CreateFields(body, known: knownFields)
+        let object = fields.object
         var job = VideoJob(provider: provider, kind: kind)
-        job.model = try text(object, "model_name")
-        job.prompt = try text(object, "prompt")
-        job.negativePrompt = try text(object, "negative_prompt")
-        job.image = try text(object, "image")
-        job.imageTail = try text(object, "image_tail")
-        job.videoID = try text(object, "video_id")
-        job.callbackURL = try text(object, "callback_url")
-        if let mode = try text(object, "mode") {
+        job.model = try fields.text("model_name")
+        job.prompt = try fields.text("prompt")
+        job.negativePrompt = try fields.text("negative_prompt")
+        job.image = try fields.text("image")
+        job.imageTail = try fields.text("image_tail")
+        job.videoID = try fields.text("video_id")
+        job.callbackURL = try fields.text("callback_url")
+        if let mode = try fields.text("mode") {
             guard let parsed = Mode(rawValue: mode) else { throw KlingRefusal(1201, "mode = \"\(mode)\": must be std or pro") }
             job.mode = parsed
         }
-        if let duration = try text(object, "duration") {
+        if let duration = try fields.text("duration") {
             guard let seconds = Int(duration), seconds > 0 else {
                 throw KlingRefusal(1201, "duration = \"\(duration)\": must be a whole number of seconds as a string, such as \"5\"")
             }
             job.durationSeconds = seconds
         }
-        if let sound = try text(object, "sound") {
+        if let sound = try fields.text("sound") {
             guard sound == "on" || sound == "off" else { throw KlingRefusal(1201, "sound = \"\(sound)\": must be on or off") }
             job.sound = sound == "on"
         }
-        if let ratio = try text(object, "aspect_ratio") {
+        if let ratio = try fields.text("aspect_ratio") {
             guard let parsed = AspectRatio(rawValue: ratio) else {
                 throw KlingRefusal(1201, "aspect_ratio = \"\(ratio)\": must be 16:9, 9:16 or 1:1")
             }
             job.aspectRatio = parsed
         }
-        if let scale = object["cfg_scale"], !(scale is NSNull) {
-            guard let number = scale as? NSNumber, !isBool(number) else { throw KlingRefusal(1201, "cfg_scale: must be a number in [0, 1]") }
-            job.cfgScale = number.doubleValue
-        }
+        job.cfgScale = try fields.number("cfg_scale")?.doubleValue
         if let watermark = object["watermark_info"], !(watermark is NSNull) {
-            guard let info = watermark as? [String: Any], let enabled = info["enabled"] as? NSNumber, isBool(enabled) else {
+            guard let info = watermark as? [String: Any], let enabled = info["enabled"] as? NSNumber, CreateFields.isBool(enabled) else {
                 throw KlingRefusal(1201, "watermark_info: must be {\"enabled\": true|false}")
             }
             job.watermark = enabled.boolValue
         }
         job.cameraControl = try cameraControl(object["camera_control"])
         job.shots = try shots(object)
-        let external = try text(object, "external_task_id")
+        let external = try fields.text("external_task_id")
         if let external, external.isEmpty { throw KlingRefusal(1201, "external_task_id: must not be empty; leave it out or give an id") }
         return (job, external)
     }
 
-    private static func text(_ object: [String: Any], _ field: String) throws(KlingRefusal) -> String? {
-        guard let value = object[field], !(value is NSNull) else { return nil }
-        guard let text = value as? String else { throw KlingRefusal(1201, "\(field): must be a string") }
-        return text
-    }
-
-    /// JSON `true`/`false` arrive as NSNumber too; their type code (`c`) tells them from numbers.
-    private static func isBool(_ number: NSNumber) -> Bool {
-        String(cString: number.objCType) == "c"
-    }
-
-    private static func cameraControl(_ value: Any?) throws(KlingRefusal) -> CameraControl? {
+    static func cameraControl(_ value: Any?) throws(KlingRefusal) -> CameraControl? {
         guard let value, !(value is NSNull) else { return nil }
         guard let object = value as? [String: Any], let type = object["type"] as? String, let movement = CameraControl.Movement(rawValue: type) else {
             let types = CameraControl.Movement.allCases.map(\.rawValue).joined(separator: ", ")
@@ -90,7 +70,7 @@ enum KlingCreateBody {
         guard let axes = config as? [String: Any] else { throw KlingRefusal(1201, "camera_control.config: must be an object of axes") }
         var parsed = CameraControl.Config()
         for (name, value) in axes {
-            guard let number = value as? NSNumber, !isBool(number) else { throw KlingRefusal(1201, "camera_control.config.\(name): must be a number") }
+            guard let number = value as? NSNumber, !CreateFields.isBool(number) else { throw KlingRefusal(1201, "camera_control.config.\(name): must be a number") }
             switch name {
             case "horizontal": parsed.horizontal = number.doubleValue
             case "vertical": parsed.vertical = number.doubleValue
@@ -106,7 +86,7 @@ enum KlingCreateBody {
 
     private static func shots(_ object: [String: Any]) throws(KlingRefusal) -> [Shot]? {
         if let flag = object["multi_shot"], !(flag is NSNull) {
-            guard let number = flag as? NSNumber, isBool(number) else { throw KlingRefusal(1201, "multi_shot: must be true or false") }
+            guard let number = flag as? NSNumber, CreateFields.isBool(number) else { throw KlingRefusal(1201, "multi_shot: must be true or false") }
             guard number.boolValue else { return nil }
         } else {
             return nil

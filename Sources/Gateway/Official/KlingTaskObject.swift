@@ -37,20 +37,7 @@ enum KlingTaskObject {
     /// A task as the ledger last recorded it: for lists (the provider is not asked once per
     /// task), and for a task whose provider could not be reached.
     static func object(_ record: SubmissionRecord, callerExternalID: String?) -> [String: Any] {
-        let state: TaskSnapshot.State =
-            switch record.state {
-            case .succeeded: .succeeded
-            case .failed, .sendFailed, .rejected: .failed
-            case .processing, .unknown: .processing
-            case .pending, .submitted: .submitted
-            }
-        let videos = record.videoURLs.enumerated().map { index, url in
-            DeliveredVideo(id: record.videoIDs.indices.contains(index) ? record.videoIDs[index] : nil, url: url)
-        }
-        let snapshot = TaskSnapshot(
-            providerTaskID: record.providerTaskID ?? "", state: state, finalUnitDeduction: record.finalUnitDeduction, videos: videos,
-            failureMessage: state == .failed ? record.errorMessage ?? "failed" : nil, createdAt: record.createdAt, updatedAt: record.updatedAt)
-        return object(snapshot, callerExternalID: callerExternalID)
+        object(TaskSnapshot(recorded: record), callerExternalID: callerExternalID)
     }
 
     /// What a relayed callback posts for one status change: the task object, as the official

@@ -54,7 +54,7 @@ final class RequestLog: Sendable {
     }
 }
 
-/// Answers every failure in the official envelope, counts and logs each request: request id,
+/// Answers every failure in the caller's dialect, counts and logs each request: request id,
 /// route, status, time, caller's key and scope, submission. Never a credential, a body or a
 /// prompt: those are the callers' business.
 struct GatewayMiddleware: RouterMiddleware {
@@ -68,21 +68,8 @@ struct GatewayMiddleware: RouterMiddleware {
         let response: Response
         do {
             response = try await next(request, context)
-        } catch let refusal as KlingRefusal {
-            response = KlingAnswer.refusal(refusal, requestID: context.requestID)
-        } catch let refusal as BearerCredential.Refusal {
-            response = KlingAnswer.refusal(KlingRefusal(refusal.code, refusal.message), requestID: context.requestID)
-        } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
-            response = KlingAnswer.refusal(.notServed(request.method, request.uri.path), requestID: context.requestID)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            response = Self.tooLarge(context)
-        } catch is NIOTooManyBytesError {
-            response = Self.tooLarge(context)
         } catch {
-            logger.error("request failed", metadata: ["request_id": "\(context.requestID)", "error": "\(String(reflecting: error))"])
-            response = KlingAnswer.refusal(
-                KlingRefusal(5000, "the gateway failed while handling this request (request_id \(context.requestID) in its log)"),
-                requestID: context.requestID)
+            response = Dialect(path: request.uri.path).answer(refusal(for: error, request, context), requestID: context.requestID)
         }
         let route = context.endpointPath ?? "unmatched"
         metrics.request(route: route, status: response.status.code)
@@ -97,9 +84,25 @@ struct GatewayMiddleware: RouterMiddleware {
         return response
     }
 
-    private static func tooLarge(_ context: Context) -> Response {
-        KlingAnswer.refusal(
-            KlingRefusal(1200, "the request body is larger than this gateway accepts (its --max-body-mb); send images as URLs instead of base64"),
-            requestID: context.requestID)
+    /// Every failure as a refusal with the official codes; the dialect gives it its shape.
+    private func refusal(for error: any Error, _ request: Request, _ context: Context) -> KlingRefusal {
+        switch error {
+        case let refusal as KlingRefusal:
+            return refusal
+        case let refusal as BearerCredential.Refusal:
+            return KlingRefusal(refusal.code, refusal.message)
+        case let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed:
+            return .notServed(request.method, request.uri.path)
+        case let error as HTTPError where error.status == .contentTooLarge:
+            return Self.tooLarge
+        case is NIOTooManyBytesError:
+            return Self.tooLarge
+        default:
+            logger.error("request failed", metadata: ["request_id": "\(context.requestID)", "error": "\(String(reflecting: error))"])
+            return KlingRefusal(5000, "the gateway failed while handling this request (request_id \(context.requestID) in its log)")
+        }
     }
+
+    private static let tooLarge = KlingRefusal(
+        1200, "the request body is larger than this gateway accepts (its --max-body-mb); send images as URLs instead of base64")
 }
