@@ -11,7 +11,7 @@ import Reports
 // Every goal of the speed issue, each next to its baseline measured in the same run, the two
 // sides interleaved over several runs and reported as medians.
 //
-//   ledger-benchmarks [--rows N] [--runs N] [gate] [budget] [reports] [start] [submit] [concurrency]
+//   ledger-benchmarks [--rows N] [--runs N] [gate] [budget] [reports] [start] [submit] [concurrency] [gateway]
 //
 // Child modes (run by this program under strace or GNU time):
 //   ledger-benchmarks report-child NAME LEDGER OUT
@@ -58,7 +58,7 @@ while index < arguments.count {
     default: goals.append(arguments[index]); index += 1
     }
 }
-if goals.isEmpty { goals = ["gate", "budget", "reports", "start", "submit", "concurrency"] }
+if goals.isEmpty { goals = ["gate", "budget", "reports", "start", "submit", "concurrency", "gateway"] }
 let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-benchmarks-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: folder) }
@@ -69,10 +69,14 @@ if goals.contains("budget") || goals.contains("reports") { try generateLargeLedg
 if goals.contains("budget") { try budgetGoal() }
 if goals.contains("reports") { try reportsGoal() }
 if goals.contains("start") { try startGoal() }
-if goals.contains("submit") || goals.contains("concurrency") { try withSandbox { environment in
+if goals.contains("submit") || goals.contains("concurrency") || goals.contains("gateway") {
+    let (sandbox, environment) = try startSandbox()
     if goals.contains("submit") { try submitGoal(environment) }
     if goals.contains("concurrency") { try concurrencyGoal(environment) }
-} }
+    if goals.contains("gateway") { try await gatewayGoal(environment) }
+    sandbox?.terminate()
+    sandbox?.waitUntilExit()
+}
 
 // MARK: 1. The in-process gate
 
@@ -259,10 +263,11 @@ func cliBinary() -> String? {
 
 // MARK: 5, 6. Submitting through the CLI
 
-@MainActor func withSandbox(_ body: ([String: String]) throws -> Void) throws {
+/// `kling-ledger sandbox` on a free port, and the variables that point the providers at it.
+func startSandbox() throws -> (Process?, [String: String]) {
     guard let cli = cliBinary() else {
-        print("5, 6. Submit: no kling-ledger release binary (run `swift build -c release` in the project folder first)\n")
-        return
+        print("5, 6, gateway: no kling-ledger release binary (run `swift build -c release` in the project folder first)\n")
+        return (nil, [:])
     }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: cli)
@@ -271,7 +276,6 @@ func cliBinary() -> String? {
     process.standardOutput = pipe
     process.standardError = FileHandle.nullDevice
     try process.run()
-    defer { process.terminate(); process.waitUntilExit() }
     var text = ""
     while !text.contains("Press Ctrl-C") {
         let chunk = pipe.fileHandleForReading.availableData
@@ -283,7 +287,7 @@ func cliBinary() -> String? {
         let pair = line.dropFirst("export ".count).split(separator: "=", maxSplits: 1)
         if pair.count == 2 { environment[String(pair[0])] = String(pair[1]) }
     }
-    try body(environment)
+    return (process, environment)
 }
 
 @MainActor func submitGoal(_ sandbox: [String: String]) throws {
