@@ -68,7 +68,7 @@ extension Duration {
 }
 
 /// Starts `kling-ledger serve` on a free port over a fresh ledger; its base URL and a key.
-func startGateway(_ cli: String, sandbox: [String: String]) throws -> (process: Process, baseURL: String, apiKey: String) {
+@MainActor func startGateway(_ cli: String, sandbox: [String: String]) throws -> (process: Process, baseURL: String, apiKey: String) {
     var environment = sandbox
     environment["KLING_LEDGER_DB"] = folder.appendingPathComponent("gateway.sqlite").path
     environment["KLING_LEDGER_GATEWAY_SECRET"] = String(repeating: "benchmark-secret-", count: 3)
@@ -105,7 +105,7 @@ func startGateway(_ cli: String, sandbox: [String: String]) throws -> (process: 
     return (serve, String(text[range]), apiKey)
 }
 
-func gatewayGoal(_ sandbox: [String: String]) async throws {
+@MainActor func gatewayGoal(_ sandbox: [String: String]) async throws {
     guard let cli = cliBinary(), let sandboxURL = sandbox["KLING_BASE_URL"] else { return }
     let (serve, gatewayURL, apiKey) = try startGateway(cli, sandbox: sandbox)
     defer {
