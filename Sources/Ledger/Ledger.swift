@@ -3,11 +3,14 @@ import Foundation
 /// The KlingLedger ledger: one SQLite file holding every submission and every movement of
 /// money. All SQL lives in this module, so another backend is this module's work alone.
 ///
-/// Not `Sendable`: it owns one connection. Each process, thread or task that writes opens its
-/// own `Ledger` on the same file; SQLite's locking and `BEGIN IMMEDIATE` keep them consistent.
-public final class Ledger {
-    /// The connection, for the ledger's own extensions and tests.
-    public let connection: DatabaseConnection
+/// A store in GRDB's sense: opened, checked and migrated once, then shared by every task of a
+/// process. Its one connection is reached only inside its methods and the `read { }` and
+/// `write { }` closures, one thread at a time; other processes on the same file are kept
+/// consistent by SQLite's locking and `BEGIN IMMEDIATE`.
+public final class Ledger: Sendable {
+    private let database: SerializedConnection
+    /// The connection, for the ledger's own methods, which hold it.
+    var connection: DatabaseConnection { database.owned }
     /// The ledger file.
     public let path: String
 
@@ -61,7 +64,7 @@ public final class Ledger {
             if !logged, let log, log > 0 { throw .incompleteCopy(path: path) }
             let connection = try DatabaseConnection(path: path, busyTimeout: busyTimeout, access: logged ? .readOnly : .immutable)
             try Self.checkIsLedger(connection, path: path, readOnly: true)
-            self.connection = connection
+            self.database = SerializedConnection(connection)
             return
         }
         if exists {
@@ -70,7 +73,46 @@ public final class Ledger {
         let connection = try DatabaseConnection(path: path, busyTimeout: busyTimeout)
         try connection.configureForLedger()
         try Migrator.migrate(connection)
-        self.connection = connection
+        self.database = SerializedConnection(connection)
+    }
+
+    // MARK: The connection
+
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction (a savepoint inside another): all of
+    /// it is kept, or none. For work the ledger's methods do not cover, and for tests.
+    public func write<T>(_ body: (DatabaseConnection) throws(LedgerError) -> T) throws(LedgerError) -> T {
+        try serialized { () throws(LedgerError) in
+            let connection = connection
+            return try connection.write { () throws(LedgerError) in try body(connection) }
+        }
+    }
+
+    /// Runs `body` on one consistent snapshot of the ledger.
+    public func read<T>(_ body: (DatabaseConnection) throws(LedgerError) -> T) throws(LedgerError) -> T {
+        try serialized { () throws(LedgerError) in
+            let connection = connection
+            return try connection.read { () throws(LedgerError) in try body(connection) }
+        }
+    }
+
+    /// A report's SQL, which may only read: refused if it would change anything. Its named
+    /// parameters are bound from `parameters`; the column names come first, then each row as
+    /// it is read, one at a time.
+    public func stream(
+        report sql: String, parameters: [String: SQLValue], columns: ([String]) throws -> Void, row: (Row) throws -> Void
+    ) throws {
+        try serialized { () throws in try connection.stream(sql, parameters: parameters, columns: columns, row: row) }
+    }
+
+    /// Folds the write-ahead log into the file, so that a copy of the file alone holds every
+    /// committed transaction.
+    public func checkpoint() throws(LedgerError) {
+        try serialized { () throws(LedgerError) in try connection.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+
+    /// Runs `body` holding the connection: every public method's body runs inside it.
+    func serialized<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        try database.with(body)
     }
 
     /// The ledger file in force: `option` (`--ledger`) if given, else `KLING_LEDGER_DB`, else

@@ -45,8 +45,8 @@ public enum ReportRunner {
 
         var kept: [Int32] = []
         var rows = 0
-        try ledger.connection.stream(
-            report.sql, parameters: parameters,
+        try ledger.stream(
+            report: report.sql, parameters: parameters,
             columns: { names in
                 let grouped = order.compactMap { names.firstIndex(of: $0) }
                 let rest = names.indices.filter { !dropped.contains(names[$0]) && !order.contains(names[$0]) }

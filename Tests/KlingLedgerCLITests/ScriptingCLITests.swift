@@ -55,7 +55,7 @@ struct ScriptingCLITests {
 
             // A copy of the ledger file alone (as finance may get it), taken after its log was
             // folded in (`sqlite3 FILE 'PRAGMA wal_checkpoint'`): read without log files.
-            try Ledger(path: ledger).connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            try Ledger(path: ledger).checkpoint()
             let copies = folder.appendingPathComponent("copy")
             try FileManager.default.createDirectory(at: copies, withIntermediateDirectories: true)
             let copy = copies.appendingPathComponent("ledger.sqlite").path

@@ -24,12 +24,13 @@ struct ConcurrencyTests {
             }
             #expect(failures.all.isEmpty)
             let ledger = try Ledger(path: path)
-            let connection = ledger.connection
+            try ledger.read { connection throws(LedgerError) in
             #expect(try connection.queryOne("PRAGMA integrity_check") { $0.text(0) } == "ok")
             #expect(try connection.queryOne("SELECT count(*) FROM submissions") { $0.int64(0) } == Int64(2 * perWriter))
             // Each writer's holds are all there, with its own amounts.
             #expect(try connection.queryOne("SELECT sum(amount_micros) FROM entries WHERE kind = 'hold'") { $0.int64(0) }
                 == Int64(perWriter * 1 + perWriter * 2))
+            }
         }
     }
 
@@ -52,10 +53,10 @@ struct ConcurrencyTests {
                 }
             }
             thread.start()
-            try holder.connection.write { () throws(LedgerError) in
-                try holder.connection.run(
+            try holder.write { connection throws(LedgerError) in
+                try holder.write { db throws(LedgerError) in try db.run(
                     "INSERT INTO submissions (id, idempotency_key, provider, kind, duration_seconds, sound, state, created_at, updated_at) VALUES ('first', 'k1', 'pixazo', 'text2video', 5, 0, 'rejected', ?, ?)",
-                    [.text(Timestamp.string(Date())), .text(Timestamp.string(Date()))])
+                    [.text(Timestamp.string(Date())), .text(Timestamp.string(Date()))]) }
                 started.signal()
                 Thread.sleep(forTimeInterval: 0.3)
             }

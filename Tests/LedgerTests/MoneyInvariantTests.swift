@@ -37,7 +37,7 @@ struct MoneyInvariantTests {
         try withLedger { ledger throws in
             try ledger.record(pendingSubmission("s1"))
             #expect {
-                try ledger.connection.run(sql)
+                try ledger.write { db throws(LedgerError) in try db.run(sql) }
             } throws: { error in
                 (error as? LedgerError)?.errorDescription?.contains("entries are append-only") == true
             }
@@ -49,11 +49,11 @@ struct MoneyInvariantTests {
     func submissionsImmutable() throws {
         try withLedger { ledger throws in
             try ledger.record(pendingSubmission("s1"))
-            #expect(throws: LedgerError.self) { try ledger.connection.run("DELETE FROM submissions") }
-            #expect(throws: LedgerError.self) { try ledger.connection.run("UPDATE submissions SET quote_micros = 1") }
-            #expect(throws: LedgerError.self) { try ledger.connection.run("UPDATE submissions SET team = 'other'") }
+            #expect(throws: LedgerError.self) { try ledger.write { db throws(LedgerError) in try db.run("DELETE FROM submissions") } }
+            #expect(throws: LedgerError.self) { try ledger.write { db throws(LedgerError) in try db.run("UPDATE submissions SET quote_micros = 1") } }
+            #expect(throws: LedgerError.self) { try ledger.write { db throws(LedgerError) in try db.run("UPDATE submissions SET team = 'other'") } }
             // The state is what moves.
-            try ledger.connection.run("UPDATE submissions SET state = 'submitted', provider_task_id = 't-1'")
+            try ledger.write { db throws(LedgerError) in try db.run("UPDATE submissions SET state = 'submitted', provider_task_id = 't-1'") }
             #expect(try ledger.state(ofSubmission: "s1") == .submitted)
         }
     }
@@ -87,11 +87,11 @@ struct MoneyInvariantTests {
             unpriced.quote = nil
             #expect(throws: LedgerError.self) { try ledger.record(unpriced) }  // pending without a quote
             #expect(throws: LedgerError.self) { try ledger.append(.charge, amount: USD(micros: -1), submission: "nope") }
-            #expect(try ledger.connection.queryOne("SELECT count(*) FROM submissions") { $0.int64(0) } == 0)
-            #expect(try ledger.connection.queryOne("SELECT count(*) FROM entries") { $0.int64(0) } == 0)
+            #expect(try ledger.read { db throws(LedgerError) in try db.queryOne("SELECT count(*) FROM submissions") { $0.int64(0) } } == 0)
+            #expect(try ledger.read { db throws(LedgerError) in try db.queryOne("SELECT count(*) FROM entries") { $0.int64(0) } } == 0)
             try ledger.record(pendingSubmission("s2"))
-            #expect(throws: LedgerError.self) { try ledger.connection.run("UPDATE submissions SET state = 'lost'") }
-            #expect(throws: LedgerError.self) { try ledger.connection.run("UPDATE submissions SET updated_at = 'yesterday'") }
+            #expect(throws: LedgerError.self) { try ledger.write { db throws(LedgerError) in try db.run("UPDATE submissions SET state = 'lost'") } }
+            #expect(throws: LedgerError.self) { try ledger.write { db throws(LedgerError) in try db.run("UPDATE submissions SET updated_at = 'yesterday'") } }
             #expect(try ledger.state(ofSubmission: "s2") == .pending)
         }
     }

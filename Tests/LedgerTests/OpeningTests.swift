@@ -9,12 +9,14 @@ struct OpeningTests {
     @Test("A new ledger is durable: WAL, synchronous=FULL, foreign keys on, schema recorded")
     func newLedger() throws {
         try withLedger { ledger throws in
+            try ledger.serialized { () throws in
             let connection = ledger.connection
             #expect(try connection.queryOne("PRAGMA journal_mode") { $0.text(0) } == "wal")
             #expect(try connection.queryOne("PRAGMA synchronous") { $0.int64(0) } == 2)  // FULL
             #expect(try connection.queryOne("PRAGMA foreign_keys") { $0.int64(0) } == 1)
             #expect(try connection.queryOne("PRAGMA application_id") { $0.int64(0) } == Int64(Ledger.applicationID))
             #expect(try Migrator.currentVersion(connection) == Ledger.schemaVersion)
+            }
         }
     }
 
@@ -32,16 +34,16 @@ struct OpeningTests {
     func idempotentMigrations() throws {
         try withLedgerPath { path throws in
             let first = try Ledger(path: path)
-            let schema = try first.connection.query("SELECT type, name, sql FROM sqlite_schema ORDER BY name") {
+            let schema = try first.read { db throws(LedgerError) in try db.query("SELECT type, name, sql FROM sqlite_schema ORDER BY name") {
                 "\($0.text(0)) \($0.text(1)) \($0.text(2))"
-            }
-            try Migrator.migrate(first.connection)
+            } }
+            try first.serialized { () throws(LedgerError) in try Migrator.migrate(first.connection) }
             let second = try Ledger(path: path)
-            try Migrator.migrate(second.connection)
-            #expect(try second.connection.queryOne("SELECT count(*) FROM schema_migrations") { $0.int64(0) } == Int64(Migrations.all.count))
-            #expect(try second.connection.query("SELECT type, name, sql FROM sqlite_schema ORDER BY name") {
+            try second.serialized { () throws(LedgerError) in try Migrator.migrate(second.connection) }
+            #expect(try second.read { db throws(LedgerError) in try db.queryOne("SELECT count(*) FROM schema_migrations") { $0.int64(0) } } == Int64(Migrations.all.count))
+            #expect(try second.read { db throws(LedgerError) in try db.query("SELECT type, name, sql FROM sqlite_schema ORDER BY name") {
                 "\($0.text(0)) \($0.text(1)) \($0.text(2))"
-            } == schema)
+            } } == schema)
         }
     }
 
@@ -54,7 +56,7 @@ struct OpeningTests {
             }
             #expect(failures.all.isEmpty)
             let ledger = try Ledger(path: path)
-            #expect(try ledger.connection.queryOne("SELECT count(*) FROM schema_migrations") { $0.int64(0) } == Int64(Migrations.all.count))
+            #expect(try ledger.read { db throws(LedgerError) in try db.queryOne("SELECT count(*) FROM schema_migrations") { $0.int64(0) } } == Int64(Migrations.all.count))
         }
     }
 
@@ -87,9 +89,9 @@ struct OpeningTests {
         try withLedgerPath { path throws in
             do {
                 let ledger = try Ledger(path: path)
-                try ledger.connection.run(
+                try ledger.write { db throws(LedgerError) in try db.run(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'from the future', ?)",
-                    [.integer(Int64(Ledger.schemaVersion + 1)), .text(Timestamp.string(Date()))])
+                    [.integer(Int64(Ledger.schemaVersion + 1)), .text(Timestamp.string(Date()))]) }
             }
             let original = try Data(contentsOf: URL(fileURLWithPath: path))
             #expect(throws: LedgerError.newerSchema(path: path, found: Ledger.schemaVersion + 1, supported: Ledger.schemaVersion)) {

@@ -13,7 +13,7 @@ struct TamperingTests {
         try withLedger { ledger throws in
             try ledger.record(pendingSubmission("a"))
             try ledger.record(pendingSubmission("b"))
-            try ledger.connection.run("UPDATE submissions SET state = 'submitted', provider_task_id = 'T1' WHERE id = 'a'")
+            try ledger.write { db throws(LedgerError) in try db.run("UPDATE submissions SET state = 'submitted', provider_task_id = 'T1' WHERE id = 'a'") }
             try body(ledger, try DatabaseConnection(path: ledger.path))
         }
     }
@@ -28,8 +28,8 @@ struct TamperingTests {
     func noReplace(sql: String) throws {
         try withTwoSubmissions { ledger, plain throws in
             #expect(throws: LedgerError.self) { try plain.run(sql) }
-            #expect(throws: LedgerError.self) { try ledger.connection.run(sql) }
-            #expect(try ledger.connection.queryOne("SELECT count(*) FROM submissions") { $0.int64(0) } == 2)
+            #expect(throws: LedgerError.self) { try ledger.write { db throws(LedgerError) in try db.run(sql) } }
+            #expect(try ledger.read { db throws(LedgerError) in try db.queryOne("SELECT count(*) FROM submissions") { $0.int64(0) } } == 2)
             #expect(try ledger.balance(ofSubmission: "a").held == USD(micros: 350_000))
         }
     }
@@ -60,9 +60,9 @@ struct TamperingTests {
     func forwardOnly(sql: String) throws {
         try withTwoSubmissions { ledger, _ throws in
             try ledger.record(pendingSubmission("done"))
-            try ledger.connection.run(
-                "UPDATE submissions SET state = 'succeeded', final_unit_deduction = '2.5', actual_cost_micros = 350000 WHERE id = 'done'")
-            #expect(throws: LedgerError.self) { try ledger.connection.run(sql) }
+            try ledger.write { db throws(LedgerError) in try db.run(
+                "UPDATE submissions SET state = 'succeeded', final_unit_deduction = '2.5', actual_cost_micros = 350000 WHERE id = 'done'") }
+            #expect(throws: LedgerError.self) { try ledger.write { db throws(LedgerError) in try db.run(sql) } }
         }
     }
 
@@ -77,7 +77,7 @@ struct TamperingTests {
     func oneStatementAtATime() throws {
         try withLedger { ledger throws in
             #expect(throws: LedgerError.self) {
-                try ledger.connection.run("SELECT 1; DELETE FROM entries")
+                try ledger.write { db throws(LedgerError) in try db.run("SELECT 1; DELETE FROM entries") }
             }
         }
     }

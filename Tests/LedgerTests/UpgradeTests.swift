@@ -32,21 +32,21 @@ struct UpgradeTests {
                 #expect(try Migrator.currentVersion(connection) == 4)
             }
             let ledger = try Ledger(path: path)
-            #expect(try Migrator.currentVersion(ledger.connection) == Ledger.schemaVersion)
+            #expect(try ledger.read { db throws(LedgerError) in try Migrator.currentVersion(db) } == Ledger.schemaVersion)
             #expect(try ledger.alerts().map(\.id) == [7])
             #expect(try ledger.deliveries(ofAlerts: [7]).count == 1)
-            #expect(throws: LedgerError.self) { try ledger.connection.run("UPDATE alerts SET percent = 60") }
-            #expect(throws: LedgerError.self) { try ledger.connection.run("DELETE FROM alerts") }
-            #expect(try ledger.connection.queryOne("PRAGMA foreign_key_check", [], { $0.text(0) }) == nil)
-            #expect(try ledger.connection.queryOne("PRAGMA foreign_keys", [], { $0.int64(0) }) == 1, "foreign keys back on")
+            #expect(throws: LedgerError.self) { try ledger.write { db throws(LedgerError) in try db.run("UPDATE alerts SET percent = 60") } }
+            #expect(throws: LedgerError.self) { try ledger.write { db throws(LedgerError) in try db.run("DELETE FROM alerts") } }
+            #expect(try ledger.read { db throws(LedgerError) in try db.queryOne("PRAGMA foreign_key_check", [], { $0.text(0) }) } == nil)
+            #expect(try ledger.read { db throws(LedgerError) in try db.queryOne("PRAGMA foreign_keys", [], { $0.int64(0) }) } == 1, "foreign keys back on")
             // The same threshold again is still refused by the unique key.
             #expect(
-                try ledger.connection.queryOne(
+                try ledger.read { db throws(LedgerError) in try db.queryOne(
                     """
                     INSERT INTO alerts (budget_id, period_start, kind, percent, limit_micros, charged_micros, held_micros, entry_id, created_at)
                     VALUES (1, '2026-11-01T00:00:00.000Z', 'threshold', 50, 1, 0, 0, 1, '2026-11-03T00:00:00.000Z')
                     ON CONFLICT DO NOTHING RETURNING id
-                    """, [], { $0.int64(0) }) == nil)
+                    """, [], { $0.int64(0) }) } == nil)
             let settled = try ledger.settle("s1", .succeeded(cost: USD(micros: 900_000), finalUnitDeduction: nil, videos: [], note: "x"))
             #expect(settled.state == .succeeded)
             #expect(try ledger.alerts().contains { $0.kind == .overrun && $0.percent == 150 })

@@ -76,7 +76,7 @@ extension Ledger {
         let teams = ["video", "research, R&D", "Ünïcode \"team\"", "growth"]
         let providers: [Provider] = [.kling, .pixazo, .acedata, .kkiai]
         let november = Date(timeIntervalSince1970: 1_793_491_200)  // 2026-11-01T00:00:00Z
-        try connection.write { () throws(LedgerError) in
+        try write { connection throws(LedgerError) in
             for index in 0..<count {
                 // Mostly inside the month; one in twenty just before or after it.
                 let outside = random.next(20) == 0

@@ -10,22 +10,24 @@ extension Ledger {
     /// key (budget, period, kind, percent) keeps each to one row, whoever writes at once; each new
     /// alert is queued in the outbox for every target that wants it.
     func raiseAlerts(afterEntry entry: Int64, submission: String, at timestamp: String) throws(LedgerError) {
-        guard let now = Timestamp.date(timestamp) else { throw .corrupt("timestamp \(timestamp)") }
-        let zone = try timeZone()
-        for budget in try budgetsCounting(submission) {
-            guard let thresholds = try? JSONDecoder().decode([Int].self, from: Data(budget.thresholds.utf8)),
-                let period = BudgetPeriod(rawValue: budget.period)
-            else { throw .corrupt("budget \(budget.id)") }
-            let usage = AlertUsage(limit: budget.limit, charged: budget.charged, held: budget.held)
-            for percent in thresholds where usage.reaches(percent: percent) {
-                try insertAlert(.threshold, percent: percent, budget: budget.id, scope: budget.scope, team: budget.team,
-                               periodStart: budget.periodStart, usage: usage, projected: nil, entry: entry, at: timestamp)
-            }
-            if let start = Timestamp.date(budget.periodStart), let end = period.end(startingAt: start, in: zone),
-                let projected = usage.projectedExhaustion(periodStart: start, periodEnd: end, now: now)
-            {
-                try insertAlert(.forecast, percent: 100, budget: budget.id, scope: budget.scope, team: budget.team,
-                               periodStart: budget.periodStart, usage: usage, projected: projected, entry: entry, at: timestamp)
+        try serialized { () throws(LedgerError) in
+            guard let now = Timestamp.date(timestamp) else { throw .corrupt("timestamp \(timestamp)") }
+            let zone = try timeZone()
+            for budget in try budgetsCounting(submission) {
+                guard let thresholds = try? JSONDecoder().decode([Int].self, from: Data(budget.thresholds.utf8)),
+                    let period = BudgetPeriod(rawValue: budget.period)
+                else { throw .corrupt("budget \(budget.id)") }
+                let usage = AlertUsage(limit: budget.limit, charged: budget.charged, held: budget.held)
+                for percent in thresholds where usage.reaches(percent: percent) {
+                    try insertAlert(.threshold, percent: percent, budget: budget.id, scope: budget.scope, team: budget.team,
+                                   periodStart: budget.periodStart, usage: usage, projected: nil, entry: entry, at: timestamp)
+                }
+                if let start = Timestamp.date(budget.periodStart), let end = period.end(startingAt: start, in: zone),
+                    let projected = usage.projectedExhaustion(periodStart: start, periodEnd: end, now: now)
+                {
+                    try insertAlert(.forecast, percent: 100, budget: budget.id, scope: budget.scope, team: budget.team,
+                                   periodStart: budget.periodStart, usage: usage, projected: projected, entry: entry, at: timestamp)
+                }
             }
         }
     }
@@ -34,11 +36,13 @@ extension Ledger {
     /// hold: the budget may now be over its limit although every hold fitted, and its owner
     /// should know why. Once per budget and charge.
     func raiseOverrunAlerts(afterCharge entry: Int64, submission: String, cost: Int64, held: Int64, at timestamp: String) throws(LedgerError) {
-        let percent = Int(clamping: Int128(cost) * 100 / Int128(max(held, 1)))
-        for budget in try budgetsCounting(submission) where budget.enforcement == Enforcement.hard.rawValue {
-            try insertAlert(.overrun, percent: max(percent, 1), budget: budget.id, scope: budget.scope, team: budget.team,
-                            periodStart: budget.periodStart,
-                            usage: AlertUsage(limit: budget.limit, charged: budget.charged, held: budget.held), projected: nil, entry: entry, at: timestamp)
+        try serialized { () throws(LedgerError) in
+            let percent = Int(clamping: Int128(cost) * 100 / Int128(max(held, 1)))
+            for budget in try budgetsCounting(submission) where budget.enforcement == Enforcement.hard.rawValue {
+                try insertAlert(.overrun, percent: max(percent, 1), budget: budget.id, scope: budget.scope, team: budget.team,
+                                periodStart: budget.periodStart,
+                                usage: AlertUsage(limit: budget.limit, charged: budget.charged, held: budget.held), projected: nil, entry: entry, at: timestamp)
+            }
         }
     }
 
@@ -57,8 +61,9 @@ extension Ledger {
             WHERE bs.submission_id = ? AND b.removed_at IS NULL
             """, [.text(submission)]
         ) { row in
-            (id: row.int64(0), scope: row.text(1), team: row.optionalText(2), period: row.text(3), limit: row.int64(4),
-             thresholds: row.text(5), enforcement: row.text(6), periodStart: row.text(7), charged: row.int64(8), held: row.int64(9))
+            (id: row.int64("id"), scope: row.text("scope"), team: row.optionalText("scope_value"), period: row.text("period"),
+             limit: row.int64("limit_micros"), thresholds: row.text("thresholds"), enforcement: row.text("enforcement"),
+             periodStart: row.text("period_start"), charged: row.int64("charged_micros"), held: row.int64("held_micros"))
         }
     }
 
@@ -69,22 +74,24 @@ extension Ledger {
     /// - Returns: the alerts newly raised.
     @discardableResult
     public func raisePackAlerts(_ facts: Alert.PackFacts, lowPercent: Int, at instant: Date = Date()) throws(LedgerError) -> [Alert] {
-        let timestamp = Timestamp.string(instant)
-        let json = PackRecord.encode(facts)
-        return try connection.write { () throws(LedgerError) -> [Alert] in
-            var raised: [Int64] = []
-            let total = max(facts.total.millionths, 1)
-            if Int128(facts.remaining.millionths) * 100 < Int128(lowPercent) * Int128(total) {
-                raised += try insertPackAlert(.packLow, percent: lowPercent, facts: facts, json: json, projected: nil, at: timestamp)
-            }
-            if let unused = facts.unusedAtExpiry, unused > .zero {
-                raised += try insertPackAlert(.packExpiring, percent: 100, facts: facts, json: json, projected: facts.expiresAt, at: timestamp)
-            }
-            guard !raised.isEmpty else { return [] }
-            let zone = try timeZone()
-            let list = raised.map(String.init).joined(separator: ",")
-            return try connection.query("SELECT \(Self.alertColumns) \(Self.alertJoins) WHERE a.id IN (\(list)) ORDER BY a.id", []) {
-                row throws(LedgerError) in try Self.alert(row, timeZone: zone)
+        try serialized { () throws(LedgerError) in
+            let timestamp = Timestamp.string(instant)
+            let json = PackRecord.encode(facts)
+            return try connection.write { () throws(LedgerError) -> [Alert] in
+                var raised: [Int64] = []
+                let total = max(facts.total.millionths, 1)
+                if Int128(facts.remaining.millionths) * 100 < Int128(lowPercent) * Int128(total) {
+                    raised += try insertPackAlert(.packLow, percent: lowPercent, facts: facts, json: json, projected: nil, at: timestamp)
+                }
+                if let unused = facts.unusedAtExpiry, unused > .zero {
+                    raised += try insertPackAlert(.packExpiring, percent: 100, facts: facts, json: json, projected: facts.expiresAt, at: timestamp)
+                }
+                guard !raised.isEmpty else { return [] }
+                let zone = try timeZone()
+                let list = raised.map(String.init).joined(separator: ",")
+                return try connection.query("SELECT \(Self.alertColumns) \(Self.alertJoins) WHERE a.id IN (\(list)) ORDER BY a.id", []) {
+                    row throws(LedgerError) in try Self.alert(row, timeZone: zone)
+                }
             }
         }
     }
@@ -143,20 +150,24 @@ extension Ledger {
 
     /// Alerts, newest first.
     public func alerts(limit: Int = 100) throws(LedgerError) -> [Alert] {
-        let zone = try timeZone()
-        return try connection.query(
-            "SELECT \(Self.alertColumns) \(Self.alertJoins) ORDER BY a.id DESC LIMIT ?", [.integer(Int64(limit))]
-        ) { row throws(LedgerError) in try Self.alert(row, timeZone: zone) }
+        try serialized { () throws(LedgerError) in
+            let zone = try timeZone()
+            return try connection.query(
+                "SELECT \(Self.alertColumns) \(Self.alertJoins) ORDER BY a.id DESC LIMIT ?", [.integer(Int64(limit))]
+            ) { row throws(LedgerError) in try Self.alert(row, timeZone: zone) }
+        }
     }
 
     /// Every delivery of the given alerts, oldest alert first.
     public func deliveries(ofAlerts ids: [Int64]) throws(LedgerError) -> [AlertDelivery] {
-        guard !ids.isEmpty else { return [] }
-        let zone = try timeZone()
-        let list = ids.map(String.init).joined(separator: ",")
-        return try connection.query(
-            "SELECT \(Self.deliveryColumns) \(Self.deliveryJoins) WHERE d.alert_id IN (\(list)) ORDER BY d.alert_id, d.target_id", []
-        ) { row throws(LedgerError) in try Self.delivery(row, timeZone: zone) }
+        try serialized { () throws(LedgerError) in
+            guard !ids.isEmpty else { return [] }
+            let zone = try timeZone()
+            let list = ids.map(String.init).joined(separator: ",")
+            return try connection.query(
+                "SELECT \(Self.deliveryColumns) \(Self.deliveryJoins) WHERE d.alert_id IN (\(list)) ORDER BY d.alert_id, d.target_id", []
+            ) { row throws(LedgerError) in try Self.delivery(row, timeZone: zone) }
+        }
     }
 
     // MARK: Targets
@@ -165,43 +176,51 @@ extension Ledger {
     /// - Parameter team: only this team's budgets; `nil` for every budget.
     @discardableResult
     public func addAlertTarget(_ address: WebhookAddress, team: String?, format: AlertFormat, at instant: Date = Date()) throws -> AlertTarget {
-        if case .url(let text) = address { try WebhookAddress.check(text) }
-        let (url, variable): (String?, String?) =
-            switch address {
-            case .url(let text): (text, nil)
-            case .environment(let name): (nil, name)
+        try serialized { () throws in
+            if case .url(let text) = address { try WebhookAddress.check(text) }
+            let (url, variable): (String?, String?) =
+                switch address {
+                case .url(let text): (text, nil)
+                case .environment(let name): (nil, name)
+                }
+            let id = try connection.write { () throws(LedgerError) -> Int64 in
+                try connection.run(
+                    "INSERT INTO alert_targets (url, url_variable, team, format, created_at) VALUES (?, ?, ?, ?, ?)",
+                    [.text(url), .text(variable), .text(team), .text(format.rawValue), .text(Timestamp.string(instant))])
+                return connection.lastInsertRowID
             }
-        let id = try connection.write { () throws(LedgerError) -> Int64 in
-            try connection.run(
-                "INSERT INTO alert_targets (url, url_variable, team, format, created_at) VALUES (?, ?, ?, ?, ?)",
-                [.text(url), .text(variable), .text(team), .text(format.rawValue), .text(Timestamp.string(instant))])
-            return connection.lastInsertRowID
+            guard let target = try alertTarget(id: id) else { throw LedgerError.corrupt("alert target \(id) vanished") }
+            return target
         }
-        guard let target = try alertTarget(id: id) else { throw LedgerError.corrupt("alert target \(id) vanished") }
-        return target
     }
 
     /// Stops a target from receiving alerts, undelivered ones included. Its history stays.
     public func removeAlertTarget(id: Int64, at instant: Date = Date()) throws -> AlertTarget {
-        guard let target = try alertTarget(id: id) else { throw AlertTargetError.noSuchTarget(id) }
-        try connection.write { () throws(LedgerError) in
-            try connection.run("UPDATE alert_targets SET removed_at = ? WHERE id = ?", [.text(Timestamp.string(instant)), .integer(id)])
+        try serialized { () throws in
+            guard let target = try alertTarget(id: id) else { throw AlertTargetError.noSuchTarget(id) }
+            try connection.write { () throws(LedgerError) in
+                try connection.run("UPDATE alert_targets SET removed_at = ? WHERE id = ?", [.text(Timestamp.string(instant)), .integer(id)])
+            }
+            return target
         }
-        return target
     }
 
     /// The targets in force.
     public func alertTargets() throws(LedgerError) -> [AlertTarget] {
-        try connection.query("SELECT \(Self.targetColumns) FROM alert_targets t WHERE t.removed_at IS NULL ORDER BY t.id", []) {
-            row throws(LedgerError) in try Self.target(row, at: 0)
+        try serialized { () throws(LedgerError) in
+            try connection.query("SELECT \(Self.targetColumns) FROM alert_targets t WHERE t.removed_at IS NULL ORDER BY t.id", []) {
+                row throws(LedgerError) in try Self.target(row)
+            }
         }
     }
 
     /// One target in force.
     public func alertTarget(id: Int64) throws(LedgerError) -> AlertTarget? {
-        try connection.queryOne(
-            "SELECT \(Self.targetColumns) FROM alert_targets t WHERE t.removed_at IS NULL AND t.id = ?", [.integer(id)]
-        ) { row throws(LedgerError) in try Self.target(row, at: 0) }
+        try serialized { () throws(LedgerError) in
+            try connection.queryOne(
+                "SELECT \(Self.targetColumns) FROM alert_targets t WHERE t.removed_at IS NULL AND t.id = ?", [.integer(id)]
+            ) { row throws(LedgerError) in try Self.target(row) }
+        }
     }
 
     // MARK: The outbox
@@ -213,115 +232,123 @@ extension Ledger {
     /// A claim takes few deliveries at once, so that posting them (10 s each at the most) ends
     /// well within the lease and no other process claims one still being posted.
     public func claimDeliveries(at instant: Date = Date(), lease: Duration = .seconds(60), ignoringSchedule: Bool = false, limit: Int = 5) throws(LedgerError) -> [AlertDelivery] {
-        let now = Timestamp.string(instant)
-        let until = Timestamp.string(instant.addingTimeInterval(TimeInterval(lease.components.seconds)))
-        let zone = try timeZone()
-        let due = "d.delivered_at IS NULL AND t.removed_at IS NULL AND (d.leased_until IS NULL OR d.leased_until <= ?)"
-            + (ignoringSchedule ? "" : " AND d.next_attempt_at <= ?")
-        let values: [SQLValue] = ignoringSchedule ? [.text(now)] : [.text(now), .text(now)]
-        return try connection.write { () throws(LedgerError) in
-            let keys = try connection.query(
-                "SELECT d.alert_id, d.target_id \(Self.deliveryJoins) WHERE \(due) ORDER BY d.alert_id LIMIT ?", values + [.integer(Int64(limit))]
-            ) { ($0.int64(0), $0.int64(1)) }
-            var claimed: [AlertDelivery] = []
-            for (alert, target) in keys {
-                try connection.run(
-                    "UPDATE alert_deliveries SET leased_until = ?, attempts = attempts + 1 WHERE alert_id = ? AND target_id = ?",
-                    [.text(until), .integer(alert), .integer(target)])
-                claimed += try connection.query(
-                    "SELECT \(Self.deliveryColumns) \(Self.deliveryJoins) WHERE d.alert_id = ? AND d.target_id = ?", [.integer(alert), .integer(target)]
-                ) { row throws(LedgerError) in try Self.delivery(row, timeZone: zone) }
+        try serialized { () throws(LedgerError) in
+            let now = Timestamp.string(instant)
+            let until = Timestamp.string(instant.addingTimeInterval(TimeInterval(lease.components.seconds)))
+            let zone = try timeZone()
+            let due = "d.delivered_at IS NULL AND t.removed_at IS NULL AND (d.leased_until IS NULL OR d.leased_until <= ?)"
+                + (ignoringSchedule ? "" : " AND d.next_attempt_at <= ?")
+            let values: [SQLValue] = ignoringSchedule ? [.text(now)] : [.text(now), .text(now)]
+            return try connection.write { () throws(LedgerError) in
+                let keys = try connection.query(
+                    "SELECT d.alert_id, d.target_id \(Self.deliveryJoins) WHERE \(due) ORDER BY d.alert_id LIMIT ?", values + [.integer(Int64(limit))]
+                ) { ($0.int64("alert_id"), $0.int64("target_id")) }
+                var claimed: [AlertDelivery] = []
+                for (alert, target) in keys {
+                    try connection.run(
+                        "UPDATE alert_deliveries SET leased_until = ?, attempts = attempts + 1 WHERE alert_id = ? AND target_id = ?",
+                        [.text(until), .integer(alert), .integer(target)])
+                    claimed += try connection.query(
+                        "SELECT \(Self.deliveryColumns) \(Self.deliveryJoins) WHERE d.alert_id = ? AND d.target_id = ?", [.integer(alert), .integer(target)]
+                    ) { row throws(LedgerError) in try Self.delivery(row, timeZone: zone) }
+                }
+                return claimed
             }
-            return claimed
         }
     }
 
     /// Whether any delivery is due at `instant`: a cheap read before claiming.
     public func hasDueDeliveries(at instant: Date = Date()) throws(LedgerError) -> Bool {
-        try connection.queryOne(
-            "SELECT 1 \(Self.deliveryJoins) WHERE d.delivered_at IS NULL AND t.removed_at IS NULL AND d.next_attempt_at <= ? LIMIT 1",
-            [.text(Timestamp.string(instant))]) { _ in true } ?? false
+        try serialized { () throws(LedgerError) in
+            try connection.queryOne(
+                "SELECT 1 \(Self.deliveryJoins) WHERE d.delivered_at IS NULL AND t.removed_at IS NULL AND d.next_attempt_at <= ? LIMIT 1",
+                [.text(Timestamp.string(instant))]) { _ in true } ?? false
+        }
     }
 
     /// The target acknowledged the alert: it is never sent to it again.
     public func recordDelivered(_ delivery: AlertDelivery, at instant: Date = Date()) throws(LedgerError) {
-        try connection.write { () throws(LedgerError) in
-            try connection.run(
-                """
-                UPDATE alert_deliveries SET delivered_at = ?, leased_until = NULL, last_error = NULL
-                WHERE alert_id = ? AND target_id = ? AND delivered_at IS NULL
-                """, [.text(Timestamp.string(instant)), .integer(delivery.alert.id), .integer(delivery.target.id)])
+        try serialized { () throws(LedgerError) in
+            try connection.write { () throws(LedgerError) in
+                try connection.run(
+                    """
+                    UPDATE alert_deliveries SET delivered_at = ?, leased_until = NULL, last_error = NULL
+                    WHERE alert_id = ? AND target_id = ? AND delivered_at IS NULL
+                    """, [.text(Timestamp.string(instant)), .integer(delivery.alert.id), .integer(delivery.target.id)])
+            }
         }
     }
 
     /// The attempt failed: the lease is given back and the next attempt is due at `retryAt`.
     public func recordDeliveryFailed(_ delivery: AlertDelivery, reason: String, retryAt: Date) throws(LedgerError) {
-        try connection.write { () throws(LedgerError) in
-            try connection.run(
-                """
-                UPDATE alert_deliveries SET leased_until = NULL, last_error = ?, next_attempt_at = ?
-                WHERE alert_id = ? AND target_id = ? AND delivered_at IS NULL
-                """, [.text(reason), .text(Timestamp.string(retryAt)), .integer(delivery.alert.id), .integer(delivery.target.id)])
+        try serialized { () throws(LedgerError) in
+            try connection.write { () throws(LedgerError) in
+                try connection.run(
+                    """
+                    UPDATE alert_deliveries SET leased_until = NULL, last_error = ?, next_attempt_at = ?
+                    WHERE alert_id = ? AND target_id = ? AND delivered_at IS NULL
+                    """, [.text(reason), .text(Timestamp.string(retryAt)), .integer(delivery.alert.id), .integer(delivery.target.id)])
+            }
         }
     }
 
     // MARK: Rows
 
     private static let alertColumns = """
-        a.id, a.kind, a.percent, a.budget_id, b.scope, b.scope_value, b.period, a.period_start, a.limit_micros,
-        a.charged_micros, a.held_micros, a.projected_at, e.submission_id, e.kind, e.amount_micros, a.created_at, a.pack_id, a.pack
+        a.id AS alert_id, a.kind AS alert_kind, a.percent, a.budget_id, b.scope, b.scope_value, b.period, a.period_start,
+        a.limit_micros, a.charged_micros, a.held_micros, a.projected_at, e.submission_id, e.kind AS entry_kind,
+        e.amount_micros AS entry_micros, a.created_at AS alert_created_at, a.pack_id, a.pack
         """
     private static let alertJoins = "FROM alerts a LEFT JOIN budgets b ON b.id = a.budget_id LEFT JOIN entries e ON e.id = a.entry_id"
-    private static let targetColumns = "t.id, t.url, t.url_variable, t.team, t.format, t.created_at"
+    private static let targetColumns = """
+        t.id AS target_id, t.url, t.url_variable, t.team AS target_team, t.format, t.created_at AS target_created_at
+        """
     private static let deliveryColumns = alertColumns + ", " + targetColumns + ", d.attempts, d.delivered_at, d.next_attempt_at, d.last_error"
     private static let deliveryJoins = """
         FROM alert_deliveries d JOIN alert_targets t ON t.id = d.target_id
         JOIN alerts a ON a.id = d.alert_id LEFT JOIN budgets b ON b.id = a.budget_id LEFT JOIN entries e ON e.id = a.entry_id
         """
-    /// Where the target's columns start in a delivery row.
-    private static let targetColumn: Int32 = 18
-
     private static func alert(_ row: Row, timeZone: TimeZone) throws(LedgerError) -> Alert {
-        let id = row.int64(0)
-        guard let kind = Alert.Kind(rawValue: row.text(1)), let created = Timestamp.date(row.text(15)) else { throw .corrupt("alert \(id)") }
-        let start = Timestamp.date(row.text(7))
+        let id = row.int64("alert_id")
+        guard let kind = Alert.Kind(rawValue: row.text("alert_kind")), let created = Timestamp.date(row.text("alert_created_at")) else {
+            throw .corrupt("alert \(id)")
+        }
+        let start = Timestamp.date(row.text("period_start"))
         let subject: Alert.Subject
-        if let packID = row.optionalText(16) {
-            guard let json = row.optionalText(17), let facts = PackRecord.decode(json, id: packID) else { throw .corrupt("alert \(id)") }
+        if let packID = row.optionalText("pack_id") {
+            guard let json = row.optionalText("pack"), let facts = PackRecord.decode(json, id: packID) else { throw .corrupt("alert \(id)") }
             subject = .pack(facts)
         } else {
-            guard let scope = BudgetScope(name: row.text(4), value: row.optionalText(5)), let period = BudgetPeriod(rawValue: row.text(6)),
-                let entryKind = EntryKind(rawValue: row.text(13))
+            guard let scope = BudgetScope(name: row.text("scope"), value: row.optionalText("scope_value")),
+                let period = BudgetPeriod(rawValue: row.text("period")), let entryKind = EntryKind(rawValue: row.text("entry_kind"))
             else { throw .corrupt("alert \(id)") }
             subject = .budget(
                 Alert.BudgetFacts(
-                    budgetID: row.int64(3), scope: scope, period: period, periodStart: start,
-                    periodEnd: start.flatMap { period.end(startingAt: $0, in: timeZone) }, limit: USD(micros: row.int64(8)),
-                    charged: USD(micros: row.int64(9)), held: USD(micros: row.int64(10)), submissionID: row.text(12), entryKind: entryKind,
-                    entryAmount: USD(micros: row.int64(14))))
+                    budgetID: row.int64("budget_id"), scope: scope, period: period, periodStart: start,
+                    periodEnd: start.flatMap { period.end(startingAt: $0, in: timeZone) }, limit: USD(micros: row.int64("limit_micros")),
+                    charged: USD(micros: row.int64("charged_micros")), held: USD(micros: row.int64("held_micros")),
+                    submissionID: row.text("submission_id"), entryKind: entryKind, entryAmount: USD(micros: row.int64("entry_micros"))))
         }
         return Alert(
-            id: id, kind: kind, percent: Int(row.int64(2)), subject: subject, projectedAt: row.optionalText(11).flatMap(Timestamp.date),
-            createdAt: created, timeZone: timeZone)
+            id: id, kind: kind, percent: Int(row.int64("percent")), subject: subject,
+            projectedAt: row.optionalText("projected_at").flatMap(Timestamp.date), createdAt: created, timeZone: timeZone)
     }
 
-    /// Reads the target columns starting at `first`.
-    private static func target(_ row: Row, at first: Int32) throws(LedgerError) -> AlertTarget {
-        let id = row.int64(first)
-        let address: WebhookAddress? = row.optionalText(first + 1).map(WebhookAddress.url) ?? row.optionalText(first + 2).map(WebhookAddress.environment)
-        guard let address, let format = AlertFormat(rawValue: row.text(first + 4)), let created = Timestamp.date(row.text(first + 5))
+    private static func target(_ row: Row) throws(LedgerError) -> AlertTarget {
+        let id = row.int64("target_id")
+        let address: WebhookAddress? = row.optionalText("url").map(WebhookAddress.url) ?? row.optionalText("url_variable").map(WebhookAddress.environment)
+        guard let address, let format = AlertFormat(rawValue: row.text("format")), let created = Timestamp.date(row.text("target_created_at"))
         else { throw .corrupt("alert target \(id)") }
-        return AlertTarget(id: id, address: address, team: row.optionalText(first + 3), format: format, createdAt: created)
+        return AlertTarget(id: id, address: address, team: row.optionalText("target_team"), format: format, createdAt: created)
     }
 
     private static func delivery(_ row: Row, timeZone: TimeZone) throws(LedgerError) -> AlertDelivery {
         let alert = try alert(row, timeZone: timeZone)
-        let first = targetColumn
-        let target = try target(row, at: first)
-        guard let next = Timestamp.date(row.text(first + 8)) else { throw .corrupt("delivery of alert \(alert.id)") }
+        let target = try target(row)
+        guard let next = Timestamp.date(row.text("next_attempt_at")) else { throw .corrupt("delivery of alert \(alert.id)") }
         return AlertDelivery(
-            alert: alert, target: target, attempts: Int(row.int64(first + 6)), deliveredAt: row.optionalText(first + 7).flatMap(Timestamp.date),
-            nextAttemptAt: next, lastError: row.optionalText(first + 9))
+            alert: alert, target: target, attempts: Int(row.int64("attempts")), deliveredAt: row.optionalText("delivered_at").flatMap(Timestamp.date),
+            nextAttemptAt: next, lastError: row.optionalText("last_error"))
     }
 }
 

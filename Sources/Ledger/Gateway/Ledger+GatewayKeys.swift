@@ -66,56 +66,69 @@ extension Ledger {
 
     /// Records a newly issued key.
     public func createGatewayKey(_ key: NewGatewayKey, at instant: Date = Date()) throws(LedgerError) -> GatewayKey {
-        let created = Timestamp.string(instant)
-        try connection.write { () throws(LedgerError) in
-            try connection.run(
-                "INSERT INTO gateway_keys (id, access_key, api_key_sha256, team, project, user_name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    .text(key.id), .text(key.accessKey), .text(key.apiKeyDigest), .text(key.scope.team), .text(key.scope.project),
-                    .text(key.scope.user), .text(created), .text(key.expiresAt.map(Timestamp.string)),
-                ])
+        try serialized { () throws(LedgerError) in
+            let created = Timestamp.string(instant)
+            try connection.write { () throws(LedgerError) in
+                try connection.run(
+                    "INSERT INTO gateway_keys (id, access_key, api_key_sha256, team, project, user_name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        .text(key.id), .text(key.accessKey), .text(key.apiKeyDigest), .text(key.scope.team), .text(key.scope.project),
+                        .text(key.scope.user), .text(created), .text(key.expiresAt.map(Timestamp.string)),
+                    ])
+            }
+            guard let stored = try gatewayKey(id: key.id) else { throw .corrupt("gateway key \(key.id) was not stored") }
+            return stored
         }
-        guard let stored = try gatewayKey(id: key.id) else { throw .corrupt("gateway key \(key.id) was not stored") }
-        return stored
     }
 
     /// Every key issued, oldest first.
     public func gatewayKeys() throws(LedgerError) -> [GatewayKey] {
-        try gatewayKeys(where: "1", [])
+        try serialized { () throws(LedgerError) in
+            try gatewayKeys(where: "1", [])
+        }
     }
 
     public func gatewayKey(id: String) throws(LedgerError) -> GatewayKey? {
-        try gatewayKeys(where: "id = ?", [.text(id)]).first
+        try serialized { () throws(LedgerError) in
+            try gatewayKeys(where: "id = ?", [.text(id)]).first
+        }
     }
 
     /// The key whose JWT pair has this access key.
     public func gatewayKey(accessKey: String) throws(LedgerError) -> GatewayKey? {
-        try gatewayKeys(where: "access_key = ?", [.text(accessKey)]).first
+        try serialized { () throws(LedgerError) in
+            try gatewayKeys(where: "access_key = ?", [.text(accessKey)]).first
+        }
     }
 
     /// The key whose static API key has this SHA-256 (hex).
     public func gatewayKey(apiKeyDigest: String) throws(LedgerError) -> GatewayKey? {
-        try gatewayKeys(where: "api_key_sha256 = ?", [.text(apiKeyDigest)]).first
+        try serialized { () throws(LedgerError) in
+            try gatewayKeys(where: "api_key_sha256 = ?", [.text(apiKeyDigest)]).first
+        }
     }
 
     /// Revokes a key for good. Revoking it again changes nothing and returns it as it was.
     /// - Throws: `LedgerError.notFound` when no key has that id.
     public func revokeGatewayKey(id: String, at instant: Date = Date()) throws(LedgerError) -> GatewayKey {
-        try connection.write { () throws(LedgerError) in
-            try connection.run("UPDATE gateway_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [.text(Timestamp.string(instant)), .text(id)])
+        try serialized { () throws(LedgerError) in
+            try connection.write { () throws(LedgerError) in
+                try connection.run("UPDATE gateway_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [.text(Timestamp.string(instant)), .text(id)])
+            }
+            guard let key = try gatewayKey(id: id) else { throw .notFound("no gateway key \(id); `kling-ledger keys list` shows them") }
+            return key
         }
-        guard let key = try gatewayKey(id: id) else { throw .notFound("no gateway key \(id); `kling-ledger keys list` shows them") }
-        return key
     }
 
     private func gatewayKeys(where condition: String, _ values: [SQLValue]) throws(LedgerError) -> [GatewayKey] {
         try connection.query("SELECT \(Self.gatewayKeyColumns) FROM gateway_keys WHERE \(condition) ORDER BY created_at, id", values) {
             row throws(LedgerError) in
-            guard let created = Timestamp.date(row.text(5)) else { throw .corrupt("gateway key \(row.text(0))") }
+            guard let created = Timestamp.date(row.text("created_at")) else { throw .corrupt("gateway key \(row.text("id"))") }
             return GatewayKey(
-                id: row.text(0), accessKey: row.text(1),
-                scope: CallerScope(team: row.text(2), project: row.optionalText(3), user: row.optionalText(4)), createdAt: created,
-                expiresAt: row.optionalText(6).flatMap(Timestamp.date), revokedAt: row.optionalText(7).flatMap(Timestamp.date))
+                id: row.text("id"), accessKey: row.text("access_key"),
+                scope: CallerScope(team: row.text("team"), project: row.optionalText("project"), user: row.optionalText("user_name")),
+                createdAt: created, expiresAt: row.optionalText("expires_at").flatMap(Timestamp.date),
+                revokedAt: row.optionalText("revoked_at").flatMap(Timestamp.date))
         }
     }
 
@@ -123,9 +136,11 @@ extension Ledger {
 
     /// The submissions made as exactly this scope, of one kind, newest first: one page of them.
     public func submissions(scope: CallerScope, kind: VideoKind, provider: Provider, page: Int, pageSize: Int) throws(LedgerError) -> [SubmissionRecord] {
-        try submissions(
-            where: "s.team = ? AND s.project IS ? AND s.user_name IS ? AND s.kind = ? AND s.provider = ? AND s.provider_task_id IS NOT NULL",
-            [.text(scope.team), .text(scope.project), .text(scope.user), .text(kind.rawValue), .text(provider.rawValue)],
-            newestFirst: true, limit: pageSize, offset: (page - 1) * pageSize)
+        try serialized { () throws(LedgerError) in
+            try submissions(
+                where: "s.team = ? AND s.project IS ? AND s.user_name IS ? AND s.kind = ? AND s.provider = ? AND s.provider_task_id IS NOT NULL",
+                [.text(scope.team), .text(scope.project), .text(scope.user), .text(kind.rawValue), .text(provider.rawValue)],
+                newestFirst: true, limit: pageSize, offset: (page - 1) * pageSize)
+        }
     }
 }

@@ -56,35 +56,37 @@ extension Ledger {
         provider: Provider, taskID: String, model: String?, mode: Mode?, durationSeconds: Int, cost: USD, units: Units?,
         unitPrice: USD?, unitPriceSource: UnitPriceSource = .table, billedAt: Date, note: String, at instant: Date = Date()
     ) throws(LedgerError) -> SubmissionRecord {
-        let key = "reconcile:\(provider.rawValue):\(taskID)"
-        if let existing = try submission(idempotencyKey: key) { return existing }
-        guard cost > .zero else { throw .conflict("billed task \(taskID) costs nothing: there is nothing to record") }
-        let id = "kl-unattributed-\(provider.rawValue)-\(taskID)"
-        let job = BillableJob(provider: provider, kind: .text2video, model: model, mode: mode, durationSeconds: max(durationSeconds, 1), sound: false)
-        let quote = QuotedPrice(
-            amount: cost, units: unitPrice == nil ? nil : units, unitPrice: units == nil ? nil : unitPrice,
-            unitPriceSource: units != nil && unitPrice != nil ? unitPriceSource : nil, table: "(the provider's bill)", version: "reconcile",
-            rule: "billed, not submitted through the gate")
-        let draft = NewSubmission(
-            id: id, idempotencyKey: key, job: job, tags: ["unattributed": "billed, not submitted through the gate"], quote: quote,
-            state: .pending, externalTaskID: nil, prompt: nil)
-        let zone = try timeZone()
-        let billed = Timestamp.string(billedAt)
-        let now = Timestamp.string(instant)
-        return try connection.write { () throws(LedgerError) -> SubmissionRecord in
-            try insertSubmission(draft, at: billed)
-            // Only the budgets of everyone and of the provider: it belongs to no team.
-            try count(id, against: try applicableBudgets(provider: provider, team: nil, project: nil, user: nil), placedAt: billedAt, timeZone: zone)
-            try insertEntry(.hold, amount: cost, submission: id, note: "reconciliation: \(note)", at: now)
-            try insertEntry(.release, amount: cost, submission: id, note: "reconciliation: \(note)", at: now)
-            try insertEntry(.adjust, amount: cost, submission: id, note: "reconciliation: \(note)", at: now)
-            try connection.run(
-                """
-                UPDATE submissions SET state = 'succeeded', provider_task_id = ?, final_unit_deduction = ?, actual_cost_micros = ?,
-                    error_message = ?, updated_at = ? WHERE id = ?
-                """, [.text(taskID), .text(units?.decimalString), .integer(cost.micros), .text(note), .text(now), .text(id)])
-            guard let record = try submission(id: id) else { throw .corrupt("submission \(id) was not written") }
-            return record
+        try serialized { () throws(LedgerError) in
+            let key = "reconcile:\(provider.rawValue):\(taskID)"
+            if let existing = try submission(idempotencyKey: key) { return existing }
+            guard cost > .zero else { throw .conflict("billed task \(taskID) costs nothing: there is nothing to record") }
+            let id = "kl-unattributed-\(provider.rawValue)-\(taskID)"
+            let job = BillableJob(provider: provider, kind: .text2video, model: model, mode: mode, durationSeconds: max(durationSeconds, 1), sound: false)
+            let quote = QuotedPrice(
+                amount: cost, units: unitPrice == nil ? nil : units, unitPrice: units == nil ? nil : unitPrice,
+                unitPriceSource: units != nil && unitPrice != nil ? unitPriceSource : nil, table: "(the provider's bill)", version: "reconcile",
+                rule: "billed, not submitted through the gate")
+            let draft = NewSubmission(
+                id: id, idempotencyKey: key, job: job, tags: ["unattributed": "billed, not submitted through the gate"], quote: quote,
+                state: .pending, externalTaskID: nil, prompt: nil)
+            let zone = try timeZone()
+            let billed = Timestamp.string(billedAt)
+            let now = Timestamp.string(instant)
+            return try connection.write { () throws(LedgerError) -> SubmissionRecord in
+                try insertSubmission(draft, at: billed)
+                // Only the budgets of everyone and of the provider: it belongs to no team.
+                try count(id, against: try applicableBudgets(provider: provider, team: nil, project: nil, user: nil), placedAt: billedAt, timeZone: zone)
+                try insertEntry(.hold, amount: cost, submission: id, note: "reconciliation: \(note)", at: now)
+                try insertEntry(.release, amount: cost, submission: id, note: "reconciliation: \(note)", at: now)
+                try insertEntry(.adjust, amount: cost, submission: id, note: "reconciliation: \(note)", at: now)
+                try connection.run(
+                    """
+                    UPDATE submissions SET state = \(SubmissionState.succeeded.sql), provider_task_id = ?, final_unit_deduction = ?, actual_cost_micros = ?,
+                        error_message = ?, updated_at = ? WHERE id = ?
+                    """, [.text(taskID), .text(units?.decimalString), .integer(cost.micros), .text(note), .text(now), .text(id)])
+                guard let record = try submission(id: id) else { throw .corrupt("submission \(id) was not written") }
+                return record
+            }
         }
     }
 
@@ -94,16 +96,20 @@ extension Ledger {
     /// - Returns: whether it was adjusted.
     @discardableResult
     public func adjust(_ id: String, by amount: USD, ifCharged expected: USD, note: String, at instant: Date = Date()) throws(LedgerError) -> Bool {
-        try connection.write { () throws(LedgerError) -> Bool in
-            guard try balance(ofSubmission: id).charged == expected else { return false }
-            try insertEntry(.adjust, amount: amount, submission: id, note: note, at: Timestamp.string(instant))
-            return true
+        try serialized { () throws(LedgerError) in
+            try connection.write { () throws(LedgerError) -> Bool in
+                guard try balance(ofSubmission: id).charged == expected else { return false }
+                try insertEntry(.adjust, amount: amount, submission: id, note: note, at: Timestamp.string(instant))
+                return true
+            }
         }
     }
 
     /// The submission that has a provider's task id, or `nil`.
     public func submission(providerTaskID: String, provider: Provider) throws(LedgerError) -> SubmissionRecord? {
-        try submissions(where: "s.provider = ? AND s.provider_task_id = ?", [.text(provider.rawValue), .text(providerTaskID)]).first
+        try serialized { () throws(LedgerError) in
+            try submissions(where: "s.provider = ? AND s.provider_task_id = ?", [.text(provider.rawValue), .text(providerTaskID)]).first
+        }
     }
 
     /// Keeps a reconciliation's findings (before they were applied), for the report.
@@ -112,34 +118,38 @@ extension Ledger {
     public func recordReconciliation(
         provider: Provider, source: String, from start: Date, to end: Date, lines: [ReconciliationLine], at instant: Date = Date()
     ) throws(LedgerError) -> Int64 {
-        try connection.write { () throws(LedgerError) -> Int64 in
-            try connection.run(
-                "INSERT INTO reconciliations (provider, source, period_start, period_end, created_at) VALUES (?, ?, ?, ?, ?)",
-                [.text(provider.rawValue), .text(source), .text(Timestamp.string(start)), .text(Timestamp.string(end)),
-                 .text(Timestamp.string(instant))])
-            let id = connection.lastInsertRowID
-            for (index, line) in lines.enumerated() {
+        try serialized { () throws(LedgerError) in
+            try connection.write { () throws(LedgerError) -> Int64 in
                 try connection.run(
-                    """
-                    INSERT INTO reconciliation_lines (reconciliation_id, line, class, provider_task_id, submission_id, ledger_micros,
-                        billed_micros, billed_units, billed_at, note)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    [.integer(id), .integer(Int64(index + 1)), .text(line.reconciliationClass.rawValue), .text(line.providerTaskID),
-                     .text(line.submissionID), .integer(line.ledger?.micros), .integer(line.billed?.micros),
-                     .text(line.billedUnits?.decimalString), .text(line.billedAt.map(Timestamp.string)), .text(line.note)])
+                    "INSERT INTO reconciliations (provider, source, period_start, period_end, created_at) VALUES (?, ?, ?, ?, ?)",
+                    [.text(provider.rawValue), .text(source), .text(Timestamp.string(start)), .text(Timestamp.string(end)),
+                     .text(Timestamp.string(instant))])
+                let id = connection.lastInsertRowID
+                for (index, line) in lines.enumerated() {
+                    try connection.run(
+                        """
+                        INSERT INTO reconciliation_lines (reconciliation_id, line, class, provider_task_id, submission_id, ledger_micros,
+                            billed_micros, billed_units, billed_at, note)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                        [.integer(id), .integer(Int64(index + 1)), .text(line.reconciliationClass.rawValue), .text(line.providerTaskID),
+                         .text(line.submissionID), .integer(line.ledger?.micros), .integer(line.billed?.micros),
+                         .text(line.billedUnits?.decimalString), .text(line.billedAt.map(Timestamp.string)), .text(line.note)])
+                }
+                return id
             }
-            return id
         }
     }
 
     /// The official units the ledger charged for submissions made in `[start, end)`.
     public func officialUnitsCharged(from start: Date, to end: Date) throws(LedgerError) -> Units {
-        let millionths = try connection.queryOne(
-            """
-            SELECT coalesce(sum(unit_millionths(final_unit_deduction)), 0) FROM submissions
-            WHERE provider = 'kling' AND state = 'succeeded' AND created_at >= ? AND created_at < ?
-            """, [.text(Timestamp.string(start)), .text(Timestamp.string(end))]) { $0.int64(0) } ?? 0
-        return Units(millionths: millionths)
+        try serialized { () throws(LedgerError) in
+            let millionths = try connection.queryOne(
+                """
+                SELECT coalesce(sum(unit_millionths(final_unit_deduction)), 0) FROM submissions
+                WHERE provider = 'kling' AND state = \(SubmissionState.succeeded.sql) AND created_at >= ? AND created_at < ?
+                """, [.text(Timestamp.string(start)), .text(Timestamp.string(end))]) { $0.int64(0) } ?? 0
+            return Units(millionths: millionths)
+        }
     }
 }

@@ -117,7 +117,8 @@ public final class DatabaseConnection {
 
     /// Runs one or more SQL statements that take no parameters.
     public func execute(_ sql: String) throws(LedgerError) {
-        if !sql.hasPrefix("BEGIN"), !sql.hasPrefix("COMMIT"), !sql.hasPrefix("ROLLBACK") { statements.removeAll() }  // DDL may change the schema
+        let control = ["BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"]
+        if !control.contains(where: sql.hasPrefix) { statements.removeAll() }  // DDL may change the schema
         var message: UnsafeMutablePointer<CChar>?
         let code = sqlite3_exec(handle, sql, nil, nil, &message)
         defer { sqlite3_free(message) }
@@ -200,27 +201,51 @@ public final class DatabaseConnection {
         }
     }
 
+    /// How many `write`/`read` bodies are running on this connection, outermost first.
+    private var depth = 0
+
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so two
     /// writers never both read, decide and then collide; the second waits (busy timeout). Any
     /// error rolls the whole transaction back.
+    ///
+    /// Inside another transaction it is a savepoint instead: an error undoes this body's
+    /// changes only, and the outer transaction decides whether anything is kept.
     public func write<T>(_ body: () throws(LedgerError) -> T) throws(LedgerError) -> T {
-        try execute("BEGIN IMMEDIATE")
+        let nested = depth > 0
+        try execute(nested ? "SAVEPOINT nested_write" : "BEGIN IMMEDIATE")
+        depth += 1
+        defer { depth -= 1 }
         do {
             let result = try body()
-            try execute("COMMIT")
-            Self.commits.add(1, ordering: .relaxed)
+            if nested {
+                try execute("RELEASE nested_write")
+            } else {
+                try execute("COMMIT")
+                Self.commits.add(1, ordering: .relaxed)
+            }
             return result
         } catch {
-            // A failed COMMIT may already have ended the transaction; then there is nothing to undo.
-            if sqlite3_get_autocommit(handle) == 0 { try? execute("ROLLBACK") }
+            if nested {
+                try? execute("ROLLBACK TO nested_write")
+                try? execute("RELEASE nested_write")
+            } else if sqlite3_get_autocommit(handle) == 0 {
+                // A failed COMMIT may already have ended the transaction; then there is nothing to undo.
+                try? execute("ROLLBACK")
+            }
             throw error
         }
     }
 
-    /// Runs `body` in a read transaction, so its queries see one consistent snapshot.
+    /// Runs `body` in a read transaction, so its queries see one consistent snapshot (inside
+    /// another transaction, that one's).
     public func read<T>(_ body: () throws(LedgerError) -> T) throws(LedgerError) -> T {
+        guard depth == 0 else { return try body() }
         try execute("BEGIN DEFERRED")
-        defer { try? execute("COMMIT") }
+        depth += 1
+        defer {
+            depth -= 1
+            try? execute("COMMIT")
+        }
         return try body()
     }
 

@@ -99,6 +99,10 @@ final class Statement {
         (0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) }
     }
 
+    /// Each result column's index by its name, worked out once per compiled statement.
+    private(set) lazy var columnIndex: [String: Int32] = Dictionary(
+        columnNames.enumerated().map { ($0.element, Int32($0.offset)) }, uniquingKeysWith: { first, _ in first })
+
     /// Advances to the next row. - Returns: `false` when the statement is done.
     func step() throws(LedgerError) -> Bool {
         let code = sqlite3_step(handle)
@@ -133,8 +137,9 @@ final class Statement {
     }
 }
 
-/// The current row of a statement, read by column index. Valid only inside the closure it is
-/// passed to: the next step replaces its values.
+/// The current row of a statement, read by column name (or by index, for a report's columns
+/// whatever they are called). Valid only inside the closure it is passed to: the next step
+/// replaces its values.
 public struct Row {
     /// Holding the statement keeps it from being finalized while its columns are read.
     private let statement: Statement
@@ -148,6 +153,19 @@ public struct Row {
     public func isNull(_ column: Int32) -> Bool {
         sqlite3_column_type(handle, column) == SQLITE_NULL
     }
+
+    /// The index of the column called `name`. A name the query does not select is a
+    /// programming error, caught by the first test that reads it.
+    private func index(_ name: String) -> Int32 {
+        guard let index = statement.columnIndex[name] else { preconditionFailure("no column \(name) in: \(statement.sql)") }
+        return index
+    }
+
+    public func isNull(_ name: String) -> Bool { isNull(index(name)) }
+    public func int64(_ name: String) -> Int64 { int64(index(name)) }
+    public func optionalInt64(_ name: String) -> Int64? { optionalInt64(index(name)) }
+    public func text(_ name: String) -> String { text(index(name)) }
+    public func optionalText(_ name: String) -> String? { optionalText(index(name)) }
 
     /// The column as an integer (`NULL` reads as 0: check `isNull` or use `optionalInt64`).
     public func int64(_ column: Int32) -> Int64 {

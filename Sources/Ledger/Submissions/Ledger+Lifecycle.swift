@@ -26,38 +26,42 @@ extension Ledger {
     /// refusal. `BEGIN IMMEDIATE` makes concurrent reservations, even from other processes,
     /// take turns, so no interleaving can overspend a hard budget.
     public func reserve(_ submission: NewSubmission, at instant: Date = Date()) throws(LedgerError) -> Reservation {
-        guard let quote = submission.quote?.amount else { throw .conflict("a submission needs a quote to be reserved") }
-        let zone = try timeZone()
-        let now = Timestamp.string(instant)
-        return try connection.write { () throws(LedgerError) -> Reservation in
-            if let existing = try self.submission(idempotencyKey: submission.idempotencyKey) { return .existing(existing) }
-            let budgets = try applicableBudgets(
-                provider: submission.job.provider, team: submission.team, project: submission.project, user: submission.user)
-            let statuses = try budgets.map { (id, spec) throws(LedgerError) in try usage(of: id, spec: spec, at: instant, timeZone: zone) }
-            if let full = statuses.first(where: { $0.spec.enforcement == .hard && !$0.fits(quote) }) {
-                var rejected = submission
-                rejected.state = .rejected
-                try insertSubmission(rejected, errorCode: "budget", errorMessage: BudgetRefusal(budget: full, quote: quote).description, at: now)
-                return .refused(try recorded(submission.id), budget: full)
+        try serialized { () throws(LedgerError) in
+            guard let quote = submission.quote?.amount else { throw .conflict("a submission needs a quote to be reserved") }
+            let zone = try timeZone()
+            let now = Timestamp.string(instant)
+            return try connection.write { () throws(LedgerError) -> Reservation in
+                if let existing = try self.submission(idempotencyKey: submission.idempotencyKey) { return .existing(existing) }
+                let budgets = try applicableBudgets(
+                    provider: submission.job.provider, team: submission.team, project: submission.project, user: submission.user)
+                let statuses = try budgets.map { (id, spec) throws(LedgerError) in try usage(of: id, spec: spec, at: instant, timeZone: zone) }
+                if let full = statuses.first(where: { $0.spec.enforcement == .hard && !$0.fits(quote) }) {
+                    var rejected = submission
+                    rejected.state = .rejected
+                    try insertSubmission(rejected, errorCode: "budget", errorMessage: BudgetRefusal(budget: full, quote: quote).description, at: now)
+                    return .refused(try recorded(submission.id), budget: full)
+                }
+                var pending = submission
+                pending.state = .pending
+                try insertSubmission(pending, at: now)
+                try count(submission.id, against: budgets, placedAt: instant, timeZone: zone)
+                try insertEntry(.hold, amount: quote, submission: submission.id, note: nil, at: now)
+                return .reserved(try recorded(submission.id), overSoftBudgets: statuses.filter { !$0.fits(quote) })
             }
-            var pending = submission
-            pending.state = .pending
-            try insertSubmission(pending, at: now)
-            try count(submission.id, against: budgets, placedAt: instant, timeZone: zone)
-            try insertEntry(.hold, amount: quote, submission: submission.id, note: nil, at: now)
-            return .reserved(try recorded(submission.id), overSoftBudgets: statuses.filter { !$0.fits(quote) })
         }
     }
 
     /// Counts a submission against budgets, in each one's period holding `instant`, inside the
     /// caller's transaction: its entries move those budgets' running totals from now on.
     func count(_ submission: String, against budgets: [(Int64, BudgetSpec)], placedAt instant: Date, timeZone: TimeZone) throws(LedgerError) {
-        for (id, spec) in budgets {
-            let period = spec.period.key(containing: instant, in: timeZone)
-            try connection.run("INSERT OR IGNORE INTO budget_usage (budget_id, period_start) VALUES (?, ?)", [.integer(id), .text(period)])
-            try connection.run(
-                "INSERT INTO budget_submissions (budget_id, period_start, submission_id) VALUES (?, ?, ?)",
-                [.integer(id), .text(period), .text(submission)])
+        try serialized { () throws(LedgerError) in
+            for (id, spec) in budgets {
+                let period = spec.period.key(containing: instant, in: timeZone)
+                try connection.run("INSERT OR IGNORE INTO budget_usage (budget_id, period_start) VALUES (?, ?)", [.integer(id), .text(period)])
+                try connection.run(
+                    "INSERT INTO budget_submissions (budget_id, period_start, submission_id) VALUES (?, ?, ?)",
+                    [.integer(id), .text(period), .text(submission)])
+            }
         }
     }
 
@@ -66,22 +70,26 @@ extension Ledger {
     /// The provider created the task: its id, and where it stands.
     @discardableResult
     public func markSent(_ id: String, providerTaskID: String, state: SubmissionState = .submitted, at instant: Date = Date()) throws(LedgerError) -> SubmissionRecord {
-        try transition(id, from: [.pending, .unknown, .submitted, .processing], "record the provider's task id for") { () throws(LedgerError) in
-            try connection.run(
-                "UPDATE submissions SET state = ?, provider_task_id = ?, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?",
-                [.text(state.rawValue), .text(providerTaskID), .text(Timestamp.string(instant)), .text(id)])
+        try serialized { () throws(LedgerError) in
+            try transition(id, from: [.pending, .unknown, .submitted, .processing], "record the provider's task id for") { () throws(LedgerError) in
+                try connection.run(
+                    "UPDATE submissions SET state = ?, provider_task_id = ?, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?",
+                    [.text(state.rawValue), .text(providerTaskID), .text(Timestamp.string(instant)), .text(id)])
+            }
         }
     }
 
     /// The provider definitively refused to create the task: the hold is released.
     @discardableResult
     public func markSendFailed(_ id: String, code: String?, message: String, at instant: Date = Date()) throws(LedgerError) -> SubmissionRecord {
-        try transition(id, from: [.pending, .unknown], "mark as not sent") { () throws(LedgerError) in
-            let now = Timestamp.string(instant)
-            try releaseHeld(id, note: "not created: \(message)", at: now)
-            try connection.run(
-                "UPDATE submissions SET state = 'send_failed', error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
-                [.text(code), .text(message), .text(now), .text(id)])
+        try serialized { () throws(LedgerError) in
+            try transition(id, from: [.pending, .unknown], "mark as not sent") { () throws(LedgerError) in
+                let now = Timestamp.string(instant)
+                try releaseHeld(id, note: "not created: \(message)", at: now)
+                try connection.run(
+                    "UPDATE submissions SET state = \(SubmissionState.sendFailed.sql), error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
+                    [.text(code), .text(message), .text(now), .text(id)])
+            }
         }
     }
 
@@ -90,40 +98,44 @@ extension Ledger {
     /// exist and be billed, so the hold stays until `resolve` (or a later sync) closes it.
     @discardableResult
     public func markUnknown(_ id: String, code: String?, message: String, at instant: Date = Date()) throws(LedgerError) -> SubmissionRecord {
-        try transition(id, from: SubmissionState.open, "mark as unknown") { () throws(LedgerError) in
-            try connection.run(
-                "UPDATE submissions SET state = 'unknown', error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
-                [.text(code), .text(message), .text(Timestamp.string(instant)), .text(id)])
+        try serialized { () throws(LedgerError) in
+            try transition(id, from: SubmissionState.open, "mark as unknown") { () throws(LedgerError) in
+                try connection.run(
+                    "UPDATE submissions SET state = \(SubmissionState.unknown.sql), error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
+                    [.text(code), .text(message), .text(Timestamp.string(instant)), .text(id)])
+            }
         }
     }
 
     /// The task ended: charge its real cost (or nothing) and release the hold, in one transaction.
     @discardableResult
     public func settle(_ id: String, _ outcome: Settled, at instant: Date = Date()) throws(LedgerError) -> SubmissionRecord {
-        try transition(id, from: [.pending, .submitted, .processing, .unknown], "settle") { () throws(LedgerError) in
-            let now = Timestamp.string(instant)
-            switch outcome {
-            case .succeeded(let cost, let deduction, let videos, let note):
-                // Release before charging: a budget never counts the quote and the cost of one
-                // job at once, not even inside this transaction (its peak and alerts see each step).
-                let held = try heldMicros(id)
-                try releaseHeld(id, note: "settled", at: now)
-                let charge = try insertEntry(.charge, amount: cost, submission: id, note: note, at: now)
-                if cost.micros > held, held > 0 {
-                    try raiseOverrunAlerts(afterCharge: charge, submission: id, cost: cost.micros, held: held, at: now)
+        try serialized { () throws(LedgerError) in
+            try transition(id, from: [.pending, .submitted, .processing, .unknown], "settle") { () throws(LedgerError) in
+                let now = Timestamp.string(instant)
+                switch outcome {
+                case .succeeded(let cost, let deduction, let videos, let note):
+                    // Release before charging: a budget never counts the quote and the cost of one
+                    // job at once, not even inside this transaction (its peak and alerts see each step).
+                    let held = try heldMicros(id)
+                    try releaseHeld(id, note: "settled", at: now)
+                    let charge = try insertEntry(.charge, amount: cost, submission: id, note: note, at: now)
+                    if cost.micros > held, held > 0 {
+                        try raiseOverrunAlerts(afterCharge: charge, submission: id, cost: cost.micros, held: held, at: now)
+                    }
+                    try connection.run(
+                        """
+                        UPDATE submissions SET state = \(SubmissionState.succeeded.sql), final_unit_deduction = ?, actual_cost_micros = ?, video_urls = ?,
+                            video_ids = ?, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?
+                        """,
+                        [.text(deduction), .integer(cost.micros), .text(Self.jsonArray(videos.map(\.url))),
+                         .text(Self.jsonArray(videos.compactMap(\.id))), .text(now), .text(id)])
+                case .failed(let message):
+                    try releaseHeld(id, note: "task failed: not billed", at: now)
+                    try connection.run(
+                        "UPDATE submissions SET state = \(SubmissionState.failed.sql), final_unit_deduction = coalesce(final_unit_deduction, '0'), actual_cost_micros = 0, error_message = ?, updated_at = ? WHERE id = ?",
+                        [.text(message), .text(now), .text(id)])
                 }
-                try connection.run(
-                    """
-                    UPDATE submissions SET state = 'succeeded', final_unit_deduction = ?, actual_cost_micros = ?, video_urls = ?,
-                        video_ids = ?, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?
-                    """,
-                    [.text(deduction), .integer(cost.micros), .text(Self.jsonArray(videos.map(\.url))),
-                     .text(Self.jsonArray(videos.compactMap(\.id))), .text(now), .text(id)])
-            case .failed(let message):
-                try releaseHeld(id, note: "task failed: not billed", at: now)
-                try connection.run(
-                    "UPDATE submissions SET state = 'failed', final_unit_deduction = coalesce(final_unit_deduction, '0'), actual_cost_micros = 0, error_message = ?, updated_at = ? WHERE id = ?",
-                    [.text(message), .text(now), .text(id)])
             }
         }
     }
@@ -135,15 +147,17 @@ extension Ledger {
     public func resolve(
         _ id: String, succeeded: Bool, cost: USD? = nil, note: String, providerTaskID: String? = nil, at instant: Date = Date()
     ) throws(LedgerError) -> SubmissionRecord {
-        guard let record = try submission(id: id) else {
-            throw .notFound("there is no submission \(id) in \(path); `kling-ledger list` shows them")
+        try serialized { () throws(LedgerError) in
+            guard let record = try submission(id: id) else {
+                throw .notFound("there is no submission \(id) in \(path); `kling-ledger list` shows them")
+            }
+            if record.state == .pending, let sender = record.sender, sender.liveness == .alive {
+                throw .conflict(
+                    "submission \(id) is being sent by process \(sender.pid) on this host right now; wait for it to finish, or stop it, then run sync")
+            }
+            let amount = succeeded ? (cost ?? record.quote?.amount ?? .zero) : .zero
+            return try resolveByHand(id, succeeded: succeeded, cost: amount, note: note, providerTaskID: providerTaskID, at: instant)
         }
-        if record.state == .pending, let sender = record.sender, sender.liveness == .alive {
-            throw .conflict(
-                "submission \(id) is being sent by process \(sender.pid) on this host right now; wait for it to finish, or stop it, then run sync")
-        }
-        let amount = succeeded ? (cost ?? record.quote?.amount ?? .zero) : .zero
-        return try resolveByHand(id, succeeded: succeeded, cost: amount, note: note, providerTaskID: providerTaskID, at: instant)
     }
 
     /// An operator closes an open submission by hand: the cost (if it succeeded) is an
@@ -153,17 +167,19 @@ extension Ledger {
     public func resolveByHand(
         _ id: String, succeeded: Bool, cost: USD, note: String, providerTaskID: String? = nil, at instant: Date = Date()
     ) throws(LedgerError) -> SubmissionRecord {
-        try transition(id, from: SubmissionState.open, "resolve by hand") { () throws(LedgerError) in
-            let now = Timestamp.string(instant)
-            try releaseHeld(id, note: "resolved by hand: \(note)", at: now)
-            if succeeded { try insertEntry(.adjust, amount: cost, submission: id, note: "resolved by hand: \(note)", at: now) }
-            try connection.run(
-                """
-                UPDATE submissions SET state = ?, actual_cost_micros = ?, error_message = ?,
-                    provider_task_id = coalesce(?, provider_task_id), updated_at = ? WHERE id = ?
-                """,
-                [.text(succeeded ? "succeeded" : "failed"), .integer(succeeded ? cost.micros : 0), .text("resolved by hand: \(note)"),
-                 .text(providerTaskID), .text(now), .text(id)])
+        try serialized { () throws(LedgerError) in
+            try transition(id, from: SubmissionState.open, "resolve by hand") { () throws(LedgerError) in
+                let now = Timestamp.string(instant)
+                try releaseHeld(id, note: "resolved by hand: \(note)", at: now)
+                if succeeded { try insertEntry(.adjust, amount: cost, submission: id, note: "resolved by hand: \(note)", at: now) }
+                try connection.run(
+                    """
+                    UPDATE submissions SET state = ?, actual_cost_micros = ?, error_message = ?,
+                        provider_task_id = coalesce(?, provider_task_id), updated_at = ? WHERE id = ?
+                    """,
+                    [.text(succeeded ? "succeeded" : "failed"), .integer(succeeded ? cost.micros : 0), .text("resolved by hand: \(note)"),
+                     .text(providerTaskID), .text(now), .text(id)])
+            }
         }
     }
 

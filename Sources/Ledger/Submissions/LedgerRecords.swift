@@ -19,6 +19,17 @@ public enum SubmissionState: String, CaseIterable, Sendable, Codable {
     case unknown
 }
 
+extension SubmissionState {
+    /// The state as an SQL literal, so that queries name states through this type and a state
+    /// renamed here cannot be missed in a query.
+    var sql: String { "'\(rawValue)'" }
+
+    /// States as an SQL list: `('pending', 'submitted')`.
+    static func sql(_ states: some Sequence<SubmissionState>) -> String {
+        "(" + states.map(\.sql).sorted().joined(separator: ", ") + ")"
+    }
+}
+
 /// A movement of money in the ledger. Rows are never changed or deleted.
 public enum EntryKind: String, CaseIterable, Sendable, Codable {
     /// Reserves the quote against budgets before sending.
