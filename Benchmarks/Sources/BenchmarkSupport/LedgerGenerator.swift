@@ -5,8 +5,8 @@ import Ledger
 /// one transaction (the ledger's own triggers still check every row).
 public func generateLedger(rows: Int, at path: String) throws {
     let ledger = try Ledger(path: path)
-    try ledger.connection.write { () throws(LedgerError) in
-        try ledger.connection.execute("""
+    try ledger.write { connection throws(LedgerError) in
+        try connection.execute("""
             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < \(rows - 1))
             INSERT INTO submissions (id, idempotency_key, provider, kind, model, mode, duration_seconds, sound, team, project, user_name,
                 tags, quote_micros, price_table, price_version, price_rule, state, provider_task_id, prompt, created_at, updated_at)
@@ -18,7 +18,7 @@ public func generateLedger(rows: Int, at path: String) throws {
                 '2026-11-30T00:00:00.000Z'
             FROM n
             """)
-        try ledger.connection.execute("""
+        try connection.execute("""
             INSERT INTO entries (submission_id, kind, amount_micros, created_at)
             SELECT id, 'hold', quote_micros, created_at FROM submissions;
             INSERT INTO entries (submission_id, kind, amount_micros, created_at)
@@ -31,5 +31,5 @@ public func generateLedger(rows: Int, at path: String) throws {
             """)
     }
     // Fold the log in, so every run starts from the same files.
-    try ledger.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    try ledger.checkpoint()
 }

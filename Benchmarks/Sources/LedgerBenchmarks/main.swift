@@ -100,11 +100,11 @@ func benchJob(_ index: Int) -> VideoJob {
     for run in 0..<runs {
         // Raw SQLite: durable single-row commits on a ledger connection (WAL, synchronous=FULL).
         let rawLedger = try Ledger(path: folder.appendingPathComponent("raw-\(run).sqlite").path)
-        try rawLedger.connection.execute("CREATE TABLE bench (id INTEGER PRIMARY KEY, value TEXT NOT NULL)")
+        try rawLedger.write { connection throws(LedgerError) in try connection.execute("CREATE TABLE bench (id INTEGER PRIMARY KEY, value TEXT NOT NULL)") }
         raw.append(Double(perRun * 3) / (try seconds {
             for row in 0..<perRun * 3 {
-                try rawLedger.connection.write { () throws(LedgerError) in
-                    try rawLedger.connection.run("INSERT INTO bench (value) VALUES (?)", [.text("row \(row)")])
+                try rawLedger.write { connection throws(LedgerError) in
+                    try connection.run("INSERT INTO bench (value) VALUES (?)", [.text("row \(row)")])
                 }
             }
         }))
