@@ -105,7 +105,8 @@ public struct Gate: Sendable {
         // Reserve: hold the quote against every budget, durably, or record the refusal.
         let record: SubmissionRecord
         var warnings: [GateWarning] = []
-        switch try ledger.reserve(draft) {
+        // In a transaction shared with the other holds placed at this moment: one fsync for all.
+        switch try await ledger.batched({ try $0.reserve(draft) }) {
         case .existing(let existing): return try replay(existing, draft)
         case .refused(let refused, let budget):
             return GateResult(submission: refused, decision: .refusedByBudget(BudgetRefusal(budget: budget, quote: quote.amount)))
@@ -137,7 +138,7 @@ public struct Gate: Sendable {
             let snapshot = try await client.waitUntilFinished(taskID: taskID, kind: job.kind, timeout: timeout) { snapshot, elapsed in
                 progress?(.waiting(state: snapshot.state, elapsed: elapsed))
             }
-            let (settled, warning) = try settle(sent.0, with: snapshot, ledger: ledger)
+            let (settled, warning) = try await settle(sent.0, with: snapshot, ledger: ledger)
             return GateResult(submission: settled, decision: .sent, warnings: warnings + [warning].compactMap { $0 } + overrun(settled))
         } catch let error as WaitTimedOut {
             let current = try ledger.submission(id: id) ?? sent.0
@@ -189,17 +190,23 @@ public struct Gate: Sendable {
         } catch let failure as ProviderFailure {
             switch failure.category {
             case .notCreated, .retryLater, .resignAndRetry:
-                return (try ledger.markSendFailed(record.id, code: failure.code ?? failure.httpStatus.map { "http \($0)" }, message: failure.localizedDescription), nil)
+                let (code, message) = (failure.code ?? failure.httpStatus.map { "http \($0)" }, failure.localizedDescription)
+                return (try await ledger.batched { try $0.markSendFailed(record.id, code: code, message: message) }, nil)
             case .outcomeUnknown:
-                return (try ledger.markUnknown(record.id, code: failure.code, message: failure.localizedDescription), nil)
+                let (code, message) = (failure.code, failure.localizedDescription)
+                return (try await ledger.batched { try $0.markUnknown(record.id, code: code, message: message) }, nil)
             }
         } catch {
             // Cancelled, or anything unexpected: the request may have left, so the hold stays.
-            return (try ledger.markUnknown(record.id, code: nil, message: "interrupted while sending: the task may exist; `kling-ledger sync` finds out"), nil)
+            return (
+                try await ledger.batched {
+                    try $0.markUnknown(record.id, code: nil, message: "interrupted while sending: the task may exist; `kling-ledger sync` finds out")
+                }, nil
+            )
         }
-        let sent = try ledger.markSent(record.id, providerTaskID: snapshot.providerTaskID, state: SubmissionState(openTask: snapshot.state))
+        let sent = try await ledger.batched { try $0.markSent(record.id, providerTaskID: snapshot.providerTaskID, state: SubmissionState(openTask: snapshot.state)) }
         guard snapshot.state.isFinished else { return (sent, nil) }
-        return try settle(sent, with: snapshot, ledger: ledger)  // a provider may answer finished at once
+        return try await settle(sent, with: snapshot, ledger: ledger)  // a provider may answer finished at once
     }
 
     // MARK: Alerts
@@ -215,22 +222,24 @@ public struct Gate: Sendable {
 
     /// Records where a task stands; a finished one is settled to its real cost. When its cost
     /// cannot be worked out (a missing or malformed figure), the hold stays and a warning says why.
-    func settle(_ record: SubmissionRecord, with snapshot: TaskSnapshot, ledger: Ledger) throws -> (SubmissionRecord, GateWarning?) {
+    func settle(_ record: SubmissionRecord, with snapshot: TaskSnapshot, ledger: Ledger) async throws -> (SubmissionRecord, GateWarning?) {
         switch snapshot.state {
         case .submitted, .processing:
             let state = SubmissionState(openTask: snapshot.state)
             guard record.state != state || record.providerTaskID != snapshot.providerTaskID else { return (record, nil) }
-            return (try ledger.markSent(record.id, providerTaskID: snapshot.providerTaskID, state: state), nil)
+            return (try await ledger.batched { try $0.markSent(record.id, providerTaskID: snapshot.providerTaskID, state: state) }, nil)
         case .failed:
-            return (try ledger.settle(record.id, .failed(message: snapshot.failureMessage ?? "failed")), nil)
+            let message = snapshot.failureMessage ?? "failed"
+            return (try await ledger.batched { try $0.settle(record.id, .failed(message: message)) }, nil)
         case .succeeded:
             guard let quote = record.quote else { throw LedgerError.corrupt("submission \(record.id) has no quote") }
             let outcome = TaskOutcome.succeeded(finalUnitDeduction: snapshot.finalUnitDeduction, deliveredSeconds: snapshot.videos.compactMap(\.duration))
             do {
                 let settlement = try prices.settle(record.job, versionID: quote.version, unitPrice: quote.unitPrice, outcome: outcome)
                 let videos = snapshot.videos.map { DeliveredVideoRecord(id: $0.id, url: $0.url) }
-                let settled = try ledger.settle(
-                    record.id, .succeeded(cost: settlement.amount, finalUnitDeduction: snapshot.finalUnitDeduction, videos: videos, note: settlement.basis))
+                let outcome = Settled.succeeded(
+                    cost: settlement.amount, finalUnitDeduction: snapshot.finalUnitDeduction, videos: videos, note: settlement.basis)
+                let settled = try await ledger.batched { try $0.settle(record.id, outcome) }
                 return (settled, nil)
             } catch let error as PricingError {
                 return (record, .costUnknown(reason: "task \(snapshot.providerTaskID) succeeded but its cost cannot be worked out (\(error.localizedDescription)); its money stays held"))

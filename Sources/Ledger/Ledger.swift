@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The KlingLedger ledger: one SQLite file holding every submission and every movement of
 /// money. All SQL lives in this module, so another backend is this module's work alone.
@@ -9,6 +10,8 @@ import Foundation
 /// consistent by SQLite's locking and `BEGIN IMMEDIATE`.
 public final class Ledger: Sendable {
     private let database: SerializedConnection
+    /// Started on the first `batched` write.
+    private let writer = Mutex<GroupCommitWriter?>(nil)
     /// The connection, for the ledger's own methods, which hold it.
     var connection: DatabaseConnection { database.owned }
     /// The ledger file.
@@ -104,6 +107,46 @@ public final class Ledger: Sendable {
         try serialized { () throws in try connection.stream(sql, parameters: parameters, columns: columns, row: row) }
     }
 
+    /// Runs `body` in a transaction shared with the other writes queued at the same moment, on
+    /// the ledger's writer thread and its own connection: one fsync for all of them, and the
+    /// calling task waits without holding a thread. `body` runs in a savepoint, so its failure
+    /// undoes only its own changes; the result comes back once it is durable.
+    ///
+    /// For the short, hot writes of many concurrent callers (the gate's holds and records).
+    public func batched<T: Sendable>(_ body: @escaping @Sendable (Ledger) throws -> T) async throws -> T {
+        let writer = try writer.withLock { writer throws(LedgerError) -> GroupCommitWriter in
+            if let writer { return writer }
+            let started = GroupCommitWriter(ledger: try Ledger(path: path, access: .write))
+            writer = started
+            return started
+        }
+        return try await writer.perform(body)
+    }
+
+    /// Transactions the `batched` writer has committed (for tests and benchmarks).
+    public var batchedTransactions: Int { writer.withLock { $0?.transactionsCommitted ?? 0 } }
+
+    deinit {
+        writer.withLock { $0?.stop() }
+    }
+
+    /// Runs `body` in a savepoint of the transaction under way: whatever it throws, its own
+    /// changes are undone and the transaction goes on.
+    func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try serialized { () throws -> T in
+            try connection.execute("SAVEPOINT batched_write")
+            do {
+                let result = try body()
+                try connection.execute("RELEASE batched_write")
+                return result
+            } catch {
+                try? connection.execute("ROLLBACK TO batched_write")
+                try? connection.execute("RELEASE batched_write")
+                throw error
+            }
+        }
+    }
+
     /// Folds the write-ahead log into the file, so that a copy of the file alone holds every
     /// committed transaction.
     public func checkpoint() throws(LedgerError) {
@@ -111,6 +154,7 @@ public final class Ledger: Sendable {
     }
 
     /// Runs `body` holding the connection: every public method's body runs inside it.
+    @discardableResult
     func serialized<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         try database.with(body)
     }

@@ -70,3 +70,44 @@ struct ConcurrencyTests {
         }
     }
 }
+
+@Suite("Batched writes")
+struct BatchedWriteTests {
+    @Test("Concurrent batched writes share transactions; one that fails undoes only itself; each is durable when it returns")
+    func groupCommit() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kling-ledger-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("ledger.sqlite").path
+        let ledger = try Ledger(path: path)
+        try ledger.record(pendingSubmission("taken"))
+        let writes = 48
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+            for index in 0..<writes {
+                group.addTask {
+                    // Write 7 reuses an id that exists: the ledger refuses it.
+                    let id = index == 7 ? "taken" : "batched-\(index)"
+                    do {
+                        try await ledger.batched { try $0.record(pendingSubmission(id, micros: 1_000 * Int64(index + 1))) }
+                        // Durable as it returns: a connection of its own sees it.
+                        let seen = try Ledger(path: path, access: .read).state(ofSubmission: id) == .pending
+                        return (index, seen)
+                    } catch {
+                        return (index, false)
+                    }
+                }
+            }
+            var outcomes: [Int: Bool] = [:]
+            for await (index, ok) in group { outcomes[index] = ok }
+            return outcomes
+        }
+        #expect(outcomes.filter(\.value).count == writes - 1)
+        #expect(outcomes[7] == false)
+        let reader = try Ledger(path: path, access: .read)
+        #expect(try reader.submissions(limit: 100).count == writes)  // 47 written and the one taken before
+        // The refused write left nothing: the taken id still holds its own first amount.
+        #expect(try reader.balance(ofSubmission: "taken").held == USD(micros: 350_000))
+        #expect(ledger.batchedTransactions >= 1)
+        #expect(ledger.batchedTransactions < writes - 1, "at least one transaction held two writes")
+    }
+}

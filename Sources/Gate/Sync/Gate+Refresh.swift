@@ -21,7 +21,7 @@ extension Gate {
             guard let current = try ledger.submission(id: record.id), current.isOpen else {
                 return (try ledger.submission(id: record.id) ?? record, snapshot)
             }
-            let (after, _) = try settle(current, with: snapshot, ledger: ledger)
+            let (after, _) = try await settle(current, with: snapshot, ledger: ledger)
             await deliverAlerts(ledger)
             return (after, snapshot)
         }

@@ -62,7 +62,7 @@ extension Gate {
                     let message = "\(record.job.provider.displayName) no longer knows task \(taskID) (\(failure.codeDescription)); it may have run and been billed"
                     return try keepUnknown(record, ledger: ledger, message, resolve, code: "forgotten")
                 }
-                let (after, warning) = try settle(record, with: snapshot, ledger: ledger)
+                let (after, warning) = try await settle(record, with: snapshot, ledger: ledger)
                 return (after, .inProgress, warning?.description ?? describe(snapshot))
             case .pending:
                 if let waiting = stillSending(record, pendingGrace: pendingGrace, now: now) { return (record, .inProgress, waiting) }
@@ -104,7 +104,7 @@ extension Gate {
         switch try await client.lookUp(externalTaskID: externalID, kind: record.job.kind) {
         case .found(let snapshot):
             let adopted = try ledger.markSent(record.id, providerTaskID: snapshot.providerTaskID, state: SubmissionState(openTask: snapshot.state))
-            let (after, warning) = try settle(adopted, with: snapshot, ledger: ledger)
+            let (after, warning) = try await settle(adopted, with: snapshot, ledger: ledger)
             return (after, .inProgress, warning?.description ?? "found at the provider as task \(snapshot.providerTaskID): " + describe(snapshot))
         case .absent where record.state == .pending:
             // Not yet proof: a sender judged gone may still be about to send. It becomes unknown
