@@ -13,7 +13,7 @@ public final class Ledger: Sendable {
     /// Started on the first `batched` write.
     private let writer = Mutex<GroupCommitWriter?>(nil)
     /// The connection, for the ledger's own methods, which hold it.
-    var connection: DatabaseConnection { database.owned }
+    var connection: any LedgerConnection { database.owned }
     /// The ledger file.
     public let path: String
 
@@ -83,7 +83,7 @@ public final class Ledger: Sendable {
 
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction (a savepoint inside another): all of
     /// it is kept, or none. For work the ledger's methods do not cover, and for tests.
-    public func write<T>(_ body: (DatabaseConnection) throws(LedgerError) -> T) throws(LedgerError) -> T {
+    public func write<T>(_ body: (any LedgerConnection) throws(LedgerError) -> T) throws(LedgerError) -> T {
         try serialized { () throws(LedgerError) in
             let connection = connection
             return try connection.write { () throws(LedgerError) in try body(connection) }
@@ -91,7 +91,7 @@ public final class Ledger: Sendable {
     }
 
     /// Runs `body` on one consistent snapshot of the ledger.
-    public func read<T>(_ body: (DatabaseConnection) throws(LedgerError) -> T) throws(LedgerError) -> T {
+    public func read<T>(_ body: (any LedgerConnection) throws(LedgerError) -> T) throws(LedgerError) -> T {
         try serialized { () throws(LedgerError) in
             let connection = connection
             return try connection.read { () throws(LedgerError) in try body(connection) }

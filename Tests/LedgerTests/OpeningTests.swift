@@ -15,7 +15,7 @@ struct OpeningTests {
             #expect(try connection.queryOne("PRAGMA synchronous") { $0.int64(0) } == 2)  // FULL
             #expect(try connection.queryOne("PRAGMA foreign_keys") { $0.int64(0) } == 1)
             #expect(try connection.queryOne("PRAGMA application_id") { $0.int64(0) } == Int64(Ledger.applicationID))
-            #expect(try Migrator.currentVersion(connection) == Ledger.schemaVersion)
+            #expect(try Migrator.currentVersion(connection as! DatabaseConnection) == Ledger.schemaVersion)
             }
         }
     }
@@ -37,9 +37,9 @@ struct OpeningTests {
             let schema = try first.read { db throws(LedgerError) in try db.query("SELECT type, name, sql FROM sqlite_schema ORDER BY name") {
                 "\($0.text(0)) \($0.text(1)) \($0.text(2))"
             } }
-            try first.serialized { () throws(LedgerError) in try Migrator.migrate(first.connection) }
+            try first.serialized { () throws(LedgerError) in try Migrator.migrate(first.connection as! DatabaseConnection) }
             let second = try Ledger(path: path)
-            try second.serialized { () throws(LedgerError) in try Migrator.migrate(second.connection) }
+            try second.serialized { () throws(LedgerError) in try Migrator.migrate(second.connection as! DatabaseConnection) }
             #expect(try second.read { db throws(LedgerError) in try db.queryOne("SELECT count(*) FROM schema_migrations") { $0.int64(0) } } == Int64(Migrations.all.count))
             #expect(try second.read { db throws(LedgerError) in try db.query("SELECT type, name, sql FROM sqlite_schema ORDER BY name") {
                 "\($0.text(0)) \($0.text(1)) \($0.text(2))"

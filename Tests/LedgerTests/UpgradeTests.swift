@@ -32,7 +32,7 @@ struct UpgradeTests {
                 #expect(try Migrator.currentVersion(connection) == 4)
             }
             let ledger = try Ledger(path: path)
-            #expect(try ledger.read { db throws(LedgerError) in try Migrator.currentVersion(db) } == Ledger.schemaVersion)
+            #expect(try ledger.read { db throws(LedgerError) in try Migrator.currentVersion(db as! DatabaseConnection) } == Ledger.schemaVersion)
             #expect(try ledger.alerts().map(\.id) == [7])
             #expect(try ledger.deliveries(ofAlerts: [7]).count == 1)
             #expect(throws: LedgerError.self) { try ledger.write { db throws(LedgerError) in try db.run("UPDATE alerts SET percent = 60") } }

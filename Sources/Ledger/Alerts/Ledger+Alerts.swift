@@ -184,10 +184,9 @@ extension Ledger {
                 case .environment(let name): (nil, name)
                 }
             let id = try connection.write { () throws(LedgerError) -> Int64 in
-                try connection.run(
-                    "INSERT INTO alert_targets (url, url_variable, team, format, created_at) VALUES (?, ?, ?, ?, ?)",
-                    [.text(url), .text(variable), .text(team), .text(format.rawValue), .text(Timestamp.string(instant))])
-                return connection.lastInsertRowID
+                try connection.queryOne(
+                    "INSERT INTO alert_targets (url, url_variable, team, format, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                    [.text(url), .text(variable), .text(team), .text(format.rawValue), .text(Timestamp.string(instant))]) { $0.int64("id") } ?? 0
             }
             guard let target = try alertTarget(id: id) else { throw LedgerError.corrupt("alert target \(id) vanished") }
             return target

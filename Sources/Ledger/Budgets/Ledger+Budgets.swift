@@ -96,14 +96,13 @@ extension Ledger {
                 let spec = BudgetSpec(
                     scope: scope, period: period, limit: limit, thresholds: update.thresholds ?? BudgetSpec.defaultThresholds,
                     enforcement: update.enforcement ?? .hard)
-                try connection.run(
+                let id = try connection.queryOne(
                     """
                     INSERT INTO budgets (scope, scope_value, period, limit_micros, thresholds, enforcement, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
                     """,
                     [.text(scopeName), .text(value), .text(period.rawValue), .integer(spec.limit.micros), .text(json(spec.thresholds)),
-                     .text(spec.enforcement.rawValue), .text(now), .text(now)])
-                let id = connection.lastInsertRowID
+                     .text(spec.enforcement.rawValue), .text(now), .text(now)]) { $0.int64("id") } ?? 0
                 try adoptSubmissions(budget: id, spec: spec, timeZone: zone)
                 return (id, true, [])
             }
@@ -228,22 +227,22 @@ extension Ledger {
                 ($0.optionalText("first").flatMap(Timestamp.date), $0.optionalText("last").flatMap(Timestamp.date))
             }
             guard let first = range?.0, let last = range?.1 else { return }
-            try connection.execute("CREATE TEMP TABLE IF NOT EXISTS adoption_periods (start TEXT NOT NULL, end TEXT NOT NULL, key TEXT NOT NULL)")
-            try connection.execute("DELETE FROM temp.adoption_periods")
+            try connection.execute("CREATE TEMP TABLE IF NOT EXISTS adoption_periods (period_start TEXT NOT NULL, period_end TEXT NOT NULL)")
+            try connection.execute("DELETE FROM adoption_periods")
             var start = spec.period.start(containing: first, in: timeZone)
             while let periodStart = start, periodStart <= last, let periodEnd = spec.period.end(startingAt: periodStart, in: timeZone) {
                 let key = Timestamp.string(periodStart)
-                try connection.run("INSERT INTO temp.adoption_periods (start, end, key) VALUES (?, ?, ?)", [.text(key), .text(Timestamp.string(periodEnd)), .text(key)])
+                try connection.run("INSERT INTO adoption_periods (period_start, period_end) VALUES (?, ?)", [.text(key), .text(Timestamp.string(periodEnd))])
                 start = periodEnd
             }
             try connection.run(
                 """
                 INSERT INTO budget_submissions (budget_id, period_start, submission_id)
-                SELECT ?, p.key, s.id FROM temp.adoption_periods p
-                JOIN submissions s ON s.created_at >= p.start AND s.created_at < p.end
+                SELECT ?, p.period_start, s.id FROM adoption_periods p
+                JOIN submissions s ON s.created_at >= p.period_start AND s.created_at < p.period_end
                 WHERE \(filter)
                 """, [.integer(id)] + values)
-            try connection.execute("DELETE FROM temp.adoption_periods")
+            try connection.execute("DELETE FROM adoption_periods")
         }
         try connection.run(
             """

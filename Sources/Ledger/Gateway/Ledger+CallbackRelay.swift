@@ -93,7 +93,7 @@ extension Ledger {
 
     private func callbackDeliveries(where condition: String, _ values: [SQLValue]) throws(LedgerError) -> [CallbackDelivery] {
         let rows = try connection.query(
-            "SELECT d.submission_id, \(Self.callbackColumns) FROM callback_deliveries d WHERE \(condition) ORDER BY d.queued_at, d.rowid", values
+            "SELECT d.submission_id, \(Self.callbackColumns) FROM callback_deliveries d WHERE \(condition) ORDER BY d.queued_at, CASE d.status WHEN 'processing' THEN 0 ELSE 1 END", values
         ) { row throws(LedgerError) -> (String, CallbackDelivery.Status, Int, Date, Date?, String?, Date?) in
             guard let status = CallbackDelivery.Status(rawValue: row.text("status")), let queued = Timestamp.date(row.text("queued_at")) else {
                 throw .corrupt("callback delivery of submission \(row.text("submission_id"))")

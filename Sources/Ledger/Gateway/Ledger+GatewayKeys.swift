@@ -138,7 +138,7 @@ extension Ledger {
     public func submissions(scope: CallerScope, kind: VideoKind, provider: Provider, page: Int, pageSize: Int) throws(LedgerError) -> [SubmissionRecord] {
         try serialized { () throws(LedgerError) in
             try submissions(
-                where: "s.team = ? AND s.project IS ? AND s.user_name IS ? AND s.kind = ? AND s.provider = ? AND s.provider_task_id IS NOT NULL",
+                where: "s.team = ? AND s.project IS NOT DISTINCT FROM ? AND s.user_name IS NOT DISTINCT FROM ? AND s.kind = ? AND s.provider = ? AND s.provider_task_id IS NOT NULL",
                 [.text(scope.team), .text(scope.project), .text(scope.user), .text(kind.rawValue), .text(provider.rawValue)],
                 newestFirst: true, limit: pageSize, offset: (page - 1) * pageSize)
         }

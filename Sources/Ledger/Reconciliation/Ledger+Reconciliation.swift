@@ -120,11 +120,10 @@ extension Ledger {
     ) throws(LedgerError) -> Int64 {
         try serialized { () throws(LedgerError) in
             try connection.write { () throws(LedgerError) -> Int64 in
-                try connection.run(
-                    "INSERT INTO reconciliations (provider, source, period_start, period_end, created_at) VALUES (?, ?, ?, ?, ?)",
+                let id = try connection.queryOne(
+                    "INSERT INTO reconciliations (provider, source, period_start, period_end, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
                     [.text(provider.rawValue), .text(source), .text(Timestamp.string(start)), .text(Timestamp.string(end)),
-                     .text(Timestamp.string(instant))])
-                let id = connection.lastInsertRowID
+                     .text(Timestamp.string(instant))]) { $0.int64("id") } ?? 0
                 for (index, line) in lines.enumerated() {
                     try connection.run(
                         """

@@ -9,7 +9,9 @@ import Synchronization
 /// A `final class` because it owns a C handle that `deinit` closes. Not `Sendable`: SQLite
 /// connections are opened without their own mutex, so each belongs to one thread or task at a
 /// time; concurrent users open one connection each.
-public final class DatabaseConnection {
+public final class DatabaseConnection: LedgerConnection {
+    public var dialect: SQLDialect { .sqlite }
+
     private let handle: OpaquePointer
     /// The file's path.
     public let path: String

@@ -8,13 +8,13 @@ import Foundation
 /// `@unchecked Sendable`: the connection (not thread-safe itself) is only ever reached under
 /// the lock, which `owned` checks.
 final class SerializedConnection: @unchecked Sendable {
-    private let connection: DatabaseConnection
+    private let connection: any LedgerConnection
     private let lock = NSRecursiveLock()
     /// The thread holding the lock, and how many times it took it; written under the lock.
     private var owner: pthread_t?
     private var holds = 0
 
-    init(_ connection: DatabaseConnection) {
+    init(_ connection: any LedgerConnection) {
         self.connection = connection
     }
 
@@ -32,7 +32,7 @@ final class SerializedConnection: @unchecked Sendable {
     }
 
     /// The connection, for code running inside `with` on this thread.
-    var owned: DatabaseConnection {
+    var owned: any LedgerConnection {
         precondition(owner.map { pthread_equal($0, pthread_self()) != 0 } ?? false, "the ledger's connection used outside read { }, write { } or a ledger method")
         return connection
     }

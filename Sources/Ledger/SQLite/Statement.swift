@@ -128,7 +128,7 @@ final class Statement {
     /// The current row.
     var row: Row { Row(statement: self) }
 
-    fileprivate var rowHandle: OpaquePointer { handle }
+    var rowHandle: OpaquePointer { handle }
 
     private func check(_ code: Int32) throws(LedgerError) {
         guard code == SQLITE_OK else {
@@ -137,28 +137,52 @@ final class Statement {
     }
 }
 
-/// The current row of a statement, read by column name (or by index, for a report's columns
+/// The current row of a query, read by column name (or by index, for a report's columns
 /// whatever they are called). Valid only inside the closure it is passed to: the next step
 /// replaces its values.
+///
+/// From SQLite it reads the statement's columns in place; from PostgreSQL, the values the
+/// server sent. Either way a column reads as SQLite reads it: an integer as text gives its
+/// digits, text as an integer its number (or 0), `NULL` as "" or 0.
 public struct Row {
-    /// Holding the statement keeps it from being finalized while its columns are read.
-    private let statement: Statement
-    private var handle: OpaquePointer { statement.rowHandle }
-
-    fileprivate init(statement: Statement) {
-        self.statement = statement
+    private enum Source {
+        /// Holding the statement keeps it from being finalized while its columns are read.
+        case statement(Statement)
+        case values(ReadValues)
     }
 
-    /// Whether the column holds `NULL`.
-    public func isNull(_ column: Int32) -> Bool {
-        sqlite3_column_type(handle, column) == SQLITE_NULL
+    /// A row already read, with its column names.
+    final class ReadValues {
+        let names: [String]
+        let index: [String: Int32]
+        var cells: [SQLValue] = []
+
+        init(names: [String]) {
+            self.names = names
+            self.index = Dictionary(names.enumerated().map { ($0.element, Int32($0.offset)) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    private let source: Source
+
+    fileprivate init(statement: Statement) {
+        self.source = .statement(statement)
+    }
+
+    init(values: ReadValues) {
+        self.source = .values(values)
     }
 
     /// The index of the column called `name`. A name the query does not select is a
     /// programming error, caught by the first test that reads it.
     private func index(_ name: String) -> Int32 {
-        guard let index = statement.columnIndex[name] else { preconditionFailure("no column \(name) in: \(statement.sql)") }
-        return index
+        let found: Int32? =
+            switch source {
+            case .statement(let statement): statement.columnIndex[name]
+            case .values(let values): values.index[name]
+            }
+        guard let found else { preconditionFailure("no column \(name) in this query") }
+        return found
     }
 
     public func isNull(_ name: String) -> Bool { isNull(index(name)) }
@@ -167,9 +191,26 @@ public struct Row {
     public func text(_ name: String) -> String { text(index(name)) }
     public func optionalText(_ name: String) -> String? { optionalText(index(name)) }
 
+    /// Whether the column holds `NULL`.
+    public func isNull(_ column: Int32) -> Bool {
+        switch source {
+        case .statement(let statement): sqlite3_column_type(statement.rowHandle, column) == SQLITE_NULL
+        case .values(let values): values.cells[Int(column)] == .null
+        }
+    }
+
     /// The column as an integer (`NULL` reads as 0: check `isNull` or use `optionalInt64`).
     public func int64(_ column: Int32) -> Int64 {
-        sqlite3_column_int64(handle, column)
+        switch source {
+        case .statement(let statement):
+            return sqlite3_column_int64(statement.rowHandle, column)
+        case .values(let values):
+            switch values.cells[Int(column)] {
+            case .integer(let value): return value
+            case .text(let text): return Int64(text) ?? 0
+            case .null: return 0
+            }
+        }
     }
 
     /// The column as an integer, or `nil` for `NULL`.
@@ -183,18 +224,38 @@ public struct Row {
     }
 
     /// The number of columns.
-    public var count: Int32 { sqlite3_column_count(handle) }
+    public var count: Int32 {
+        switch source {
+        case .statement(let statement): sqlite3_column_count(statement.rowHandle)
+        case .values(let values): Int32(values.names.count)
+        }
+    }
 
-    /// The column's text as UTF-8 bytes, without copying, or `nil` for `NULL`. The bytes are
-    /// valid only inside `body`.
+    /// The column's text as UTF-8 bytes, without copying where it can, or `nil` for `NULL`. The
+    /// bytes are valid only inside `body`.
     public func withUTF8<Result>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>?) throws -> Result) rethrows -> Result {
-        guard let pointer = sqlite3_column_text(handle, column) else { return try body(nil) }
-        return try body(UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, column))))
+        switch source {
+        case .statement(let statement):
+            guard let pointer = sqlite3_column_text(statement.rowHandle, column) else { return try body(nil) }
+            return try body(UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(statement.rowHandle, column))))
+        case .values:
+            guard var text = optionalText(column) else { return try body(nil) }
+            return try text.withUTF8 { try body($0) }
+        }
     }
 
     /// The column as text, or `nil` for `NULL`.
     public func optionalText(_ column: Int32) -> String? {
-        guard let pointer = sqlite3_column_text(handle, column) else { return nil }
-        return String(cString: pointer)
+        switch source {
+        case .statement(let statement):
+            guard let pointer = sqlite3_column_text(statement.rowHandle, column) else { return nil }
+            return String(cString: pointer)
+        case .values(let values):
+            switch values.cells[Int(column)] {
+            case .integer(let value): return String(value)
+            case .text(let text): return text
+            case .null: return nil
+            }
+        }
     }
 }

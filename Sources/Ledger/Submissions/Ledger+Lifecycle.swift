@@ -57,7 +57,7 @@ extension Ledger {
         try serialized { () throws(LedgerError) in
             for (id, spec) in budgets {
                 let period = spec.period.key(containing: instant, in: timeZone)
-                try connection.run("INSERT OR IGNORE INTO budget_usage (budget_id, period_start) VALUES (?, ?)", [.integer(id), .text(period)])
+                try connection.run("INSERT INTO budget_usage (budget_id, period_start) VALUES (?, ?) ON CONFLICT DO NOTHING", [.integer(id), .text(period)])
                 try connection.run(
                     "INSERT INTO budget_submissions (budget_id, period_start, submission_id) VALUES (?, ?, ?)",
                     [.integer(id), .text(period), .text(submission)])

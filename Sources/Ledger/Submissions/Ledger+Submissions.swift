@@ -97,10 +97,9 @@ extension Ledger {
         _ kind: EntryKind, amount: USD, submission: String, note: String?, at timestamp: String
     ) throws(LedgerError) -> Int64 {
         try serialized { () throws(LedgerError) in
-            try connection.run(
-                "INSERT INTO entries (submission_id, kind, amount_micros, note, created_at) VALUES (?, ?, ?, ?, ?)",
-                [.text(submission), .text(kind.rawValue), .integer(amount.micros), .text(note), .text(timestamp)])
-            let entry = connection.lastInsertRowID
+            let entry = try connection.queryOne(
+                "INSERT INTO entries (submission_id, kind, amount_micros, note, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                [.text(submission), .text(kind.rawValue), .integer(amount.micros), .text(note), .text(timestamp)]) { $0.int64("id") } ?? 0
             try raiseAlerts(afterEntry: entry, submission: submission, at: timestamp)
             return entry
         }

@@ -84,7 +84,7 @@ extension Ledger {
     public func submission(deliveringVideo videoID: String, provider: Provider) throws(LedgerError) -> SubmissionRecord? {
         try serialized { () throws(LedgerError) in
             try submissions(
-                where: "s.provider = ? AND s.video_ids <> '[]' AND EXISTS (SELECT 1 FROM json_each(s.video_ids) WHERE value = ?)",
+                where: "s.provider = ? AND s.video_ids <> '[]' AND \(connection.dialect.jsonArrayContainsParameter("s.video_ids"))",
                 [.text(provider.rawValue), .text(videoID)]
             ).first
         }
@@ -126,7 +126,8 @@ extension Ledger {
         where condition: String, _ values: [SQLValue], newestFirst: Bool = false, limit: Int? = nil, offset: Int = 0
     ) throws(LedgerError) -> [SubmissionRecord] {
         try serialized { () throws(LedgerError) in
-            let order = newestFirst ? "s.created_at DESC, s.rowid DESC" : "s.created_at, s.rowid"
+            let tie = connection.dialect.insertionOrder("s")
+            let order = newestFirst ? "s.created_at DESC, \(tie) DESC" : "s.created_at, \(tie)"
             let limitClause = limit.map { " LIMIT \(max(0, $0)) OFFSET \(max(0, offset))" } ?? ""
             return try connection.query(
                 "SELECT \(Self.submissionColumns) FROM submissions s WHERE \(condition) ORDER BY \(order)\(limitClause)", values

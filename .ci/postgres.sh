@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL server for the tests: a cluster in a temporary folder, owned by a
+# non-root user, listening on a free loopback port, with a password (so the tests exercise
+# password handling), stopped and removed by `stop`.
+#
+#   .ci/postgres.sh start FOLDER   install postgresql if missing, start; prints the server's URL
+#   .ci/postgres.sh stop FOLDER    stop the server and remove FOLDER
+set -euo pipefail
+command="${1:?start or stop}"
+folder="${2:?a folder for the cluster}"
+
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+
+bin_dir() {
+    local found
+    found=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+    [ -n "$found" ] && [ -x "$found/initdb" ] && echo "$found"
+}
+
+# Runs a command as the cluster's owner: this user, or `postgres` when this is root (initdb
+# refuses to run as root).
+as_owner() {
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+case "$command" in
+start)
+    if ! bin_dir >/dev/null; then
+        echo "==> installing postgresql from Debian's packages" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        $sudo apt-get update -q >&2
+        $sudo apt-get install -y -q --no-install-recommends postgresql >&2
+    fi
+    bin=$(bin_dir) || { echo "error: PostgreSQL's initdb was not found after installing postgresql" >&2; exit 1; }
+    mkdir -p "$folder"
+    [ "$(id -u)" -eq 0 ] && chown postgres "$folder"
+    password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+    echo "$password" > "$folder/pwfile"
+    [ "$(id -u)" -eq 0 ] && chown postgres "$folder/pwfile"
+    as_owner "$bin/initdb" -D "$folder/data" -U kling --pwfile="$folder/pwfile" --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$folder/initdb.log" 2>&1 \
+        || { cat "$folder/initdb.log" >&2; exit 1; }
+    rm -f "$folder/pwfile"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    as_owner "$bin/pg_ctl" -D "$folder/data" -l "$folder/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $folder -c max_connections=200 -c fsync=on" start >&2 \
+        || { cat "$folder/server.log" >&2; exit 1; }
+    echo "postgres://kling:$password@127.0.0.1:$port/postgres"
+    ;;
+stop)
+    if bin=$(bin_dir) && [ -d "$folder/data" ]; then
+        as_owner "$bin/pg_ctl" -D "$folder/data" -m fast -w stop >&2 || true
+    fi
+    rm -rf "$folder"
+    ;;
+*)
+    echo "usage: $0 start|stop FOLDER" >&2
+    exit 64
+    ;;
+esac
