@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // Reads resellers' usage exports; in the tests, a parser that is not our writer's inverse.
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        // The shared ledger's second backend.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The system SQLite, linked directly: no wrapper package between the ledger and libsqlite3.
@@ -45,7 +47,15 @@ let package = Package(
             resources: [.copy("kling.json"), .copy("pixazo.json"), .copy("acedata.json"), .copy("kkiai.json")]
         ),
         .target(name: "Pricing", dependencies: ["KlingCore", "PricingTables"]),
-        .target(name: "Ledger", dependencies: ["CSQLite", "KlingCore"]),
+        .target(
+            name: "Ledger",
+            dependencies: [
+                "CSQLite", "KlingCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         // The embedded client: the provider-neutral job, its validation and each provider's wire format.
         // HTTP through AsyncHTTPClient, JWTs signed with swift-crypto's HMAC, logs through swift-log.
         .target(

@@ -7,13 +7,13 @@
 -- tag of --by tag:KEY. Columns of dimensions not chosen are left out of the CSV.
 -- A submission belongs to the month its hold was placed in, and so does its later charge.
 SELECT
-    CASE WHEN :by_team THEN s.team END AS team,
-    CASE WHEN :by_project THEN s.project END AS project,
-    CASE WHEN :by_user THEN s.user_name END AS user,
-    CASE WHEN :by_provider THEN s.provider END AS provider,
-    CASE WHEN :by_model THEN s.model END AS model,
-    CASE WHEN :by_mode THEN s.mode END AS mode,
-    CASE WHEN :by_tag THEN (SELECT value FROM json_each(s.tags) WHERE key = :tag_key) END AS tag,
+    CASE WHEN :by_team = 1 THEN s.team END AS team,
+    CASE WHEN :by_project = 1 THEN s.project END AS project,
+    CASE WHEN :by_user = 1 THEN s.user_name END AS user,
+    CASE WHEN :by_provider = 1 THEN s.provider END AS provider,
+    CASE WHEN :by_model = 1 THEN s.model END AS model,
+    CASE WHEN :by_mode = 1 THEN s.mode END AS mode,
+    CASE WHEN :by_tag = 1 THEN (SELECT value FROM json_each(s.tags) WHERE key = :tag_key) END AS tag,
     count(*) AS submissions,
     count(*) FILTER (WHERE s.state = 'succeeded') AS videos,
     coalesce(sum(s.duration_seconds) FILTER (WHERE s.state = 'succeeded'), 0) AS seconds,

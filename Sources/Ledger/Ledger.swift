@@ -14,8 +14,16 @@ public final class Ledger: Sendable {
     private let writer = Mutex<GroupCommitWriter?>(nil)
     /// The connection, for the ledger's own methods, which hold it.
     var connection: any LedgerConnection { database.owned }
-    /// The ledger file.
+    /// The ledger file, or the PostgreSQL URL (which may hold a password: show `location`).
     public let path: String
+
+    /// Where the ledger is, as it may be shown: the file, or the server without its password.
+    public var location: String { Self.displayName(path) }
+
+    /// A ledger path or URL as it may be shown: a URL's password is never printed.
+    public static func displayName(_ path: String) -> String {
+        PostgresLocation.isURL(path) ? PostgresLocation.redacted(path) : path
+    }
 
     /// `PRAGMA application_id` of a KlingLedger ledger ("KLDG"), telling it apart from other
     /// programs' SQLite files.
@@ -50,6 +58,14 @@ public final class Ledger: Sendable {
     ///     expect).
     ///   - busyTimeout: how long to wait for another process's write lock.
     public init(path: String, access: Access = .create, busyTimeout: Duration = .seconds(30)) throws(LedgerError) {
+        if PostgresLocation.isURL(path) {
+            let connection = try PostgresLedgerConnection(try PostgresLocation(url: path))
+            try PostgresMigrator.prepare(connection, access: access)
+            self.path = path
+            self.isReadOnly = access == .read
+            self.database = SerializedConnection(connection)
+            return
+        }
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         if exists, isDirectory.boolValue { throw .isADirectory(path: path) }
@@ -150,7 +166,10 @@ public final class Ledger: Sendable {
     /// Folds the write-ahead log into the file, so that a copy of the file alone holds every
     /// committed transaction.
     public func checkpoint() throws(LedgerError) {
-        try serialized { () throws(LedgerError) in try connection.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+        try serialized { () throws(LedgerError) in
+            guard connection.dialect == .sqlite else { return }  // a server has no log file to fold in
+            try connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        }
     }
 
     /// Runs `body` holding the connection: every public method's body runs inside it.

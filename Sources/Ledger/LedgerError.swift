@@ -32,6 +32,12 @@ public enum LedgerError: Error, Sendable, Equatable {
     case corrupt(String)
     /// The change does not fit the submission's or budget's current state; nothing was written.
     case conflict(String)
+    /// PostgreSQL refused a statement (`server` names it without the password).
+    case postgres(sqlState: String, message: String, sql: String?, server: String)
+    /// The PostgreSQL server could not be reached or refused the connection.
+    case unreachable(server: String, reason: String)
+    /// The ledger's location cannot be used as written.
+    case badLocation(String)
 
     /// What kind of failure this is, for the command line's exit codes.
     public enum Kind: Sendable {
@@ -49,6 +55,10 @@ public enum LedgerError: Error, Sendable, Equatable {
         switch self {
         case .missing: .missing
         case .notFound, .conflict: .data
+        case .postgres(let state, _, _, _):
+            // 42501 insufficient privilege; 23… integrity; P0001 a trigger's refusal; 25006 a
+            // write in a read-only transaction.
+            state == "42501" || state == "25006" ? .permission : state.hasPrefix("23") || state == "P0001" ? .data : .unusable
         case .sqlite(let code, _, _, _):
             switch code & 0xFF {
             case SQLITE_READONLY, SQLITE_PERM, SQLITE_AUTH: .permission
@@ -91,12 +101,27 @@ extension LedgerError: LocalizedError, CustomDebugStringConvertible {
             return detail
         case .corrupt(let detail):
             return "the ledger holds an impossible value (\(detail)); it may have been edited by hand"
+        case .postgres(let state, let message, _, let server):
+            switch state {
+            case "42501": return "\(server) refused this user: \(message). Ask its owner for the privileges, or use another --ledger"
+            case "P0001", _ where state.hasPrefix("23"): return "the ledger \(server) refused the change: \(message)"
+            case "57014": return "a statement on \(server) ran past the statement timeout and was cancelled; nothing of it was written"
+            default: return "the ledger \(server) could not be used: \(message)"
+            }
+        case .unreachable(let server, let reason):
+            return "cannot reach the ledger \(server): \(reason). Check the host, port and database in --ledger (or KLING_LEDGER_DB), "
+                + "and the password (in the URL, PGPASSWORD or ~/.pgpass)"
+        case .badLocation(let detail):
+            return detail
         }
     }
 
     public var debugDescription: String {
         if case .sqlite(let code, let message, let sql, let path) = self {
             return "SQLite \(code) on \(path): \(message)" + (sql.map { " — in: \($0)" } ?? "")
+        }
+        if case .postgres(let state, let message, let sql, let server) = self {
+            return "PostgreSQL \(state) on \(server): \(message)" + (sql.map { " — in: \($0)" } ?? "")
         }
         return errorDescription ?? "\(self)"
     }

@@ -96,7 +96,7 @@ extension Ledger {
         provider: Provider? = nil, limit: Int? = nil
     ) throws(LedgerError) -> [SubmissionRecord] {
         try serialized { () throws(LedgerError) in
-            var conditions = ["1"]
+            var conditions = ["TRUE"]
             var values: [SQLValue] = []
             if let provider {
                 conditions.append("s.provider = ?")

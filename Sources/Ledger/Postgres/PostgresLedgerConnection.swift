@@ -1,0 +1,330 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// The ledger's SQL on a PostgreSQL server, through PostgresNIO.
+///
+/// The ledger's API is synchronous (SQLite's is), so each statement waits for its answer on
+/// the calling thread; the ledger store serializes its use, as it does a SQLite connection.
+/// `?` parameters are numbered as PostgreSQL wants (`$1`, `$2`, …) outside string literals.
+///
+/// Write transactions take one transaction-scoped advisory lock first: every writer, on every
+/// machine, then works one after another, as SQLite's `BEGIN IMMEDIATE` makes writers on one
+/// file do. A budget check and the hold it allows can then never interleave with another
+/// writer's: no two machines can both see room for the last job.
+final class PostgresLedgerConnection: LedgerConnection {
+    let dialect: SQLDialect = .postgres
+    let location: PostgresLocation
+    private let connection: PostgresConnection
+    private let logger = Logger(label: "kling-ledger.postgres")
+    /// How many `write`/`read` bodies are running on this connection, outermost first.
+    private var depth = 0
+
+    /// The advisory lock key every write transaction takes ("KLDG").
+    static let writeLock: Int64 = 0x4B4C_4447
+
+    init(_ location: PostgresLocation, statementTimeout: Duration? = .seconds(60)) throws(LedgerError) {
+        self.location = location
+        var configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.user, password: location.password, database: location.database,
+            tls: .disable)
+        configuration.options.connectTimeout = .seconds(10)
+        do {
+            connection = try PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 1, logger: logger
+            ).wait()
+        } catch {
+            throw .unreachable(server: location.description, reason: Self.reason(error))
+        }
+        if let statementTimeout {
+            try execute("SET statement_timeout = \(statementTimeout.components.seconds * 1000)")
+        }
+    }
+
+    deinit {
+        try? connection.close().wait()
+    }
+
+    // MARK: Statements
+
+    /// Runs each statement of `sql` in turn (the server takes one per request).
+    func execute(_ sql: String) throws(LedgerError) {
+        for statement in Self.statements(sql) {
+            do {
+                _ = try connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).wait()
+            } catch {
+                throw failure(error, sql: statement)
+            }
+        }
+    }
+
+    func run(_ sql: String, _ values: [SQLValue]) throws(LedgerError) {
+        _ = try rows(sql, values)
+    }
+
+    func query<T>(_ sql: String, _ values: [SQLValue], _ map: (Row) throws(LedgerError) -> T) throws(LedgerError) -> [T] {
+        var results: [T] = []
+        for row in try rows(sql, values) { results.append(try map(row)) }
+        return results
+    }
+
+    func queryOne<T>(_ sql: String, _ values: [SQLValue], _ map: (Row) throws(LedgerError) -> T) throws(LedgerError) -> T? {
+        guard let first = try rows(sql, values).first else { return nil }
+        return try map(first)
+    }
+
+    func stream(_ sql: String, parameters: [String: SQLValue], columns: ([String]) throws -> Void, row: (Row) throws -> Void) throws {
+        let (numbered, values) = try Self.numberNamed(sql, parameters: parameters)
+        // A report may only read: in a read-only transaction the server refuses anything else.
+        let read = try self.read { () throws(LedgerError) -> ReadRows in
+            try execute("SET TRANSACTION READ ONLY")
+            var read = try readRows(numbered, values, rawSQL: sql)
+            if read.rows.isEmpty {
+                // No rows, so no names from them: one row of NULLs, joined to nothing, has them.
+                let body = numbered.trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(.init(charactersIn: ";")))
+                read.names = try readRows("SELECT q.* FROM (SELECT 1) AS one LEFT JOIN (\n\(body)\n) AS q ON TRUE", values, rawSQL: sql).names
+            }
+            return read
+        }
+        try columns(read.names)
+        for values in read.rows { try row(values) }
+    }
+
+    // MARK: Transactions
+
+    func write<T>(_ body: () throws(LedgerError) -> T) throws(LedgerError) -> T {
+        let nested = depth > 0
+        if nested {
+            try execute("SAVEPOINT nested_write")
+        } else {
+            try execute("BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLock))")
+        }
+        depth += 1
+        defer { depth -= 1 }
+        do {
+            let result = try body()
+            try execute(nested ? "RELEASE SAVEPOINT nested_write" : "COMMIT")
+            return result
+        } catch {
+            try? execute(nested ? "ROLLBACK TO SAVEPOINT nested_write; RELEASE SAVEPOINT nested_write" : "ROLLBACK")
+            throw error
+        }
+    }
+
+    func read<T>(_ body: () throws(LedgerError) -> T) throws(LedgerError) -> T {
+        guard depth == 0 else { return try body() }
+        try execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        depth += 1
+        defer {
+            depth -= 1
+            try? execute("COMMIT")
+        }
+        return try body()
+    }
+
+    // MARK: Rows
+
+    private func rows(_ sql: String, _ values: [SQLValue]) throws(LedgerError) -> [Row] {
+        try readRows(Self.numbered(sql), values, rawSQL: sql).rows
+    }
+
+    private struct ReadRows {
+        var names: [String] = []
+        var rows: [Row] = []
+    }
+
+    private func readRows(_ sql: String, _ values: [SQLValue], rawSQL: String) throws(LedgerError) -> ReadRows {
+        var bindings = PostgresBindings()
+        for value in values {
+            switch value {
+            case .integer(let number): bindings.append(number)
+            case .text(let text): bindings.append(text)
+            case .null: bindings.appendNull()
+            }
+        }
+        let result: PostgresQueryResult
+        do {
+            result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
+        } catch {
+            throw failure(error, sql: rawSQL)
+        }
+        var read = ReadRows()
+        for row in result.rows {
+            if read.names.isEmpty { read.names = row.map(\.columnName) }
+            let values = Row.ReadValues(names: read.names)
+            values.cells = row.map(Self.value)
+            read.rows.append(Row(values: values))
+        }
+        return read
+    }
+
+    /// A cell as SQLite would hold it: an integer, text, or `NULL`.
+    private static func value(_ cell: PostgresCell) -> SQLValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int8, .int4, .int2:
+            return (try? cell.decode(Int64.self)).map(SQLValue.integer) ?? .null
+        case .numeric:
+            // Sums of BIGINT are NUMERIC: exact decimal text, an integer when it is one.
+            guard let decimal = try? cell.decode(Decimal.self) else { return .null }
+            let text = "\(decimal)"
+            return Int64(text).map(SQLValue.integer) ?? .text(text)
+        case .bool:
+            return (try? cell.decode(Bool.self)).map { .integer($0 ? 1 : 0) } ?? .null
+        default:
+            return (try? cell.decode(String.self)).map(SQLValue.text) ?? .null
+        }
+    }
+
+    // MARK: SQL text
+
+    /// The statements of a script, split at the semicolons outside quotes, comments and `$$`
+    /// bodies.
+    static func statements(_ sql: String) -> [String] {
+        var statements: [String] = []
+        var current = ""
+        var quote: Character?
+        var inDollarBody = false
+        var inComment = false
+        let characters = Array(sql)
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
+            let next: Character? = index + 1 < characters.count ? characters[index + 1] : nil
+            if inComment {
+                if character == "\n" { inComment = false }
+                current.append(character)
+            } else if inDollarBody {
+                if character == "$", next == "$" {
+                    inDollarBody = false
+                    current += "$$"
+                    index += 1
+                } else {
+                    current.append(character)
+                }
+            } else if let open = quote {
+                if character == open { quote = nil }
+                current.append(character)
+            } else if character == "-", next == "-" {
+                inComment = true
+                current.append(character)
+            } else if character == "$", next == "$" {
+                inDollarBody = true
+                current += "$$"
+                index += 1
+            } else if character == "'" || character == "\"" {
+                quote = character
+                current.append(character)
+            } else if character == ";" {
+                statements.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+            index += 1
+        }
+        statements.append(current)
+        return statements.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty && !Self.isOnlyComments($0) }
+    }
+
+    private static func isOnlyComments(_ statement: String) -> Bool {
+        statement.split(separator: "\n").allSatisfy { $0.trimmingCharacters(in: .whitespaces).hasPrefix("--") || $0.trimmingCharacters(in: .whitespaces).isEmpty }
+    }
+
+    /// `?` parameters as `$1`, `$2`, …, leaving string literals, quoted names and `$$` bodies alone.
+    static func numbered(_ sql: String) -> String {
+        var result = ""
+        var number = 0
+        var quote: Character?
+        var previous: Character?
+        for character in sql {
+            defer { previous = character }
+            if let open = quote {
+                if character == open || (open == "-" && character == "\n") { quote = nil }
+                result.append(character)
+            } else if character == "-", previous == "-" {
+                quote = "-"  // a comment, to the end of the line
+                result.append(character)
+            } else if character == "'" || character == "\"" {
+                quote = character
+                result.append(character)
+            } else if character == "?" {
+                number += 1
+                result += "$\(number)"
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+
+    /// A report's named parameters (`:month`) as `$1`, `$2`, … and their values in order.
+    static func numberNamed(_ sql: String, parameters: [String: SQLValue]) throws(LedgerError) -> (String, [SQLValue]) {
+        var result = ""
+        var values: [SQLValue] = []
+        var numbers: [String: Int] = [:]
+        var quote: Character?
+        var index = sql.startIndex
+        while index < sql.endIndex {
+            let character = sql[index]
+            if let open = quote {
+                if character == open || (open == "-" && character == "\n") { quote = nil }
+                result.append(character)
+                index = sql.index(after: index)
+            } else if character == "-", index > sql.startIndex, sql[sql.index(before: index)] == "-" {
+                quote = "-"  // a comment, to the end of the line
+                result.append(character)
+                index = sql.index(after: index)
+            } else if character == "'" || character == "\"" {
+                quote = character
+                result.append(character)
+                index = sql.index(after: index)
+            } else if character == ":", sql.index(after: index) < sql.endIndex, sql[sql.index(after: index)].isLetter,
+                index == sql.startIndex || sql[sql.index(before: index)] != ":"
+            {
+                var end = sql.index(after: index)
+                while end < sql.endIndex, sql[end].isLetter || sql[end].isNumber || sql[end] == "_" { end = sql.index(after: end) }
+                let name = String(sql[sql.index(after: index)..<end])
+                guard let value = parameters[name] else {
+                    throw .postgres(sqlState: "42P02", message: "the report uses :\(name), which is not given", sql: sql, server: "")
+                }
+                if numbers[name] == nil {
+                    values.append(value)
+                    numbers[name] = values.count
+                }
+                result += "$\(numbers[name]!)"
+                index = end
+            } else {
+                result.append(character)
+                index = sql.index(after: index)
+            }
+        }
+        return (result, values)
+    }
+
+    // MARK: Errors
+
+    private func failure(_ error: any Error, sql: String) -> LedgerError {
+        guard let error = error as? PSQLError else { return .postgres(sqlState: "", message: "\(error)", sql: sql, server: location.description) }
+        if let info = error.serverInfo {
+            return .postgres(sqlState: info[.sqlState] ?? "", message: info[.message] ?? "the server refused the statement", sql: sql, server: location.description)
+        }
+        return .unreachable(server: location.description, reason: Self.reason(error))
+    }
+
+    /// Why a connection failed, in a few words, never with the password.
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            switch error.code {
+            case .connectionError: return "no answer from the server (is it running, and is the port right?)"
+            case .serverClosedConnection, .uncleanShutdown: return "the server closed the connection"
+            default: return "\(error.code)"
+            }
+        }
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        return "could not connect"
+    }
+}

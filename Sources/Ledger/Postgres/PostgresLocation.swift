@@ -1,0 +1,62 @@
+import Foundation
+
+/// Where a PostgreSQL ledger lives, from a `postgres://user[:password]@host[:port]/database`
+/// URL (`postgresql://` too).
+///
+/// The password comes from the URL, else `PGPASSWORD`, else the password file PostgreSQL's own
+/// tools read (`PGPASSFILE`, by default `~/.pgpass`). It is never stored, logged or printed:
+/// `description` names the user, host, port and database only.
+public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+    public let user: String
+    public let database: String
+    let password: String?
+
+    /// Whether `text` names a PostgreSQL ledger rather than a file.
+    public static func isURL(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+    }
+
+    /// - Throws: `LedgerError.badLocation` for a URL without a host or database, or with a
+    ///   port that is not a number.
+    public init(url text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(LedgerError) {
+        guard let url = URLComponents(string: text), let host = url.host, !host.isEmpty else {
+            throw .badLocation("\(Self.redacted(text)) is not a PostgreSQL URL; write it as postgres://user@host:5432/database")
+        }
+        let database = String(url.path.drop(while: { $0 == "/" }))
+        guard !database.isEmpty else {
+            throw .badLocation("\(Self.redacted(text)) names no database; write it as postgres://user@host:5432/database")
+        }
+        let user = url.user.flatMap { $0.removingPercentEncoding ?? $0 } ?? environment["PGUSER"] ?? environment["USER"] ?? "postgres"
+        let port = url.port ?? 5432
+        self.host = host
+        self.port = port
+        self.user = user
+        self.database = database.removingPercentEncoding ?? database
+        self.password =
+            url.password.flatMap { $0.removingPercentEncoding ?? $0 }
+            ?? environment["PGPASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? Self.passwordFile(host: host, port: port, database: self.database, user: user, environment: environment)
+    }
+
+    public var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+
+    /// The URL with any password replaced, for messages about a URL that could not be used.
+    static func redacted(_ text: String) -> String {
+        text.replacingOccurrences(of: #"(://[^:/@]*):[^@]*@"#, with: "$1:***@", options: .regularExpression)
+    }
+
+    /// A `hostname:port:database:username:password` line that matches (`*` matches anything).
+    private static func passwordFile(host: String, port: Int, database: String, user: String, environment: [String: String]) -> String? {
+        let path = environment["PGPASSFILE"] ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.pgpass"
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            let fields = line.split(separator: ":", maxSplits: 4, omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 5 else { continue }
+            let wanted = [host, String(port), database, user]
+            if zip(fields.prefix(4), wanted).allSatisfy({ $0 == "*" || $0 == $1 }) { return fields[4] }
+        }
+        return nil
+    }
+}
