@@ -131,7 +131,17 @@ let package = Package(
         ),
         .testTarget(name: "KlingCoreTests", dependencies: ["KlingCore"]),
         .testTarget(name: "PricingTests", dependencies: ["Pricing", "KlingCore"]),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "KlingCore", "CSQLite"]),
+        // Both backends as test arguments, with a scratch ledger on each.
+        .target(
+            name: "LedgerTestSupport",
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/LedgerTestSupport"
+        ),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "KlingCore", "CSQLite", "LedgerTestSupport"]),
         .testTarget(
             name: "KlingAPITests",
             dependencies: ["KlingAPI", "KlingCore", "KlingSandbox", .product(name: "Logging", package: "swift-log")],
@@ -151,9 +161,11 @@ let package = Package(
         ),
         .testTarget(
             name: "GateTests",
-            dependencies: ["Gate", "Ledger", "KlingAPI", "KlingCore", "KlingSandbox", "Pricing", "CSQLite", "Reports"]
+            dependencies: ["Gate", "Ledger", "KlingAPI", "KlingCore", "KlingSandbox", "Pricing", "CSQLite", "Reports", "LedgerTestSupport"]
         ),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Ledger", "KlingCore", .product(name: "SwiftCSV", package: "SwiftCSV")]),
+        .testTarget(
+            name: "ReportsTests",
+            dependencies: ["Reports", "Ledger", "KlingCore", "LedgerTestSupport", .product(name: "SwiftCSV", package: "SwiftCSV")]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [

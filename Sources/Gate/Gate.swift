@@ -174,11 +174,18 @@ public struct Gate: Sendable {
     /// What submitting would do, with nothing held, sent or recorded. A ledger that does not
     /// exist yet has no budgets, and is not created.
     public func dryRun(_ request: SubmissionRequest) throws -> DryRun {
-        let ledger = FileManager.default.fileExists(atPath: ledgerPath) ? try Ledger(path: ledgerPath, access: .read) : nil
+        let ledger = try Self.existingLedger(at: ledgerPath)
         let (job, _) = try resolveExtension(request, ledger: ledger)
         let quote = try prices.quote(try job.validated(), unitPriceOverride: request.unitPriceOverride)
         let budgets = try ledger?.budgets(applyingTo: job.provider, team: request.team, project: request.project, user: request.user) ?? []
         return DryRun(quote: quote, budgets: budgets)
+    }
+
+    /// The ledger at `path` opened to read, or `nil` when there is none yet.
+    private static func existingLedger(at path: String) throws -> Ledger? {
+        let result = Result { () throws(LedgerError) in try Ledger(path: path, access: .read) }
+        if case .failure(.missing) = result { return nil }
+        return try result.get()
     }
 
     /// Sends the create and records the answer: the task id, a definitive refusal (hold

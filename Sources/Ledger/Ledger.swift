@@ -22,7 +22,8 @@ public final class Ledger: Sendable {
 
     /// A ledger path or URL as it may be shown: a URL's password is never printed.
     public static func displayName(_ path: String) -> String {
-        PostgresLocation.isURL(path) ? PostgresLocation.redacted(path) : path
+        guard PostgresLocation.isURL(path) else { return path }
+        return (try? PostgresLocation(url: path).description) ?? PostgresLocation.redacted(path)
     }
 
     /// `PRAGMA application_id` of a KlingLedger ledger ("KLDG"), telling it apart from other

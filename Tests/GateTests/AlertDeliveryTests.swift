@@ -3,13 +3,14 @@ import Gate
 import KlingCore
 import KlingSandbox
 import Ledger
+import LedgerTestSupport
 import Testing
 
 @Suite("Alert delivery")
 struct AlertDeliveryTests {
-    @Test("a webhook that is down for the first attempts receives each alert exactly once after it comes back")
-    func webhookDownThenBack() async throws {
-        try await GateFixture.with { fixture in
+    @Test("a webhook that is down for the first attempts receives each alert exactly once after it comes back", arguments: LedgerBackend.all)
+    func webhookDownThenBack(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend) { fixture in
             // A total budget has no end, so no forecast: the alerts are the same whatever today's date.
             try fixture.ledger.setBudget(BudgetSpec(scope: .team("video"), period: .total, limit: USD(micros: 500_000)))
             try fixture.ledger.addAlertTarget(.url(fixture.sandbox.webhookURL("video")), team: "video", format: .json)
@@ -51,9 +52,9 @@ struct AlertDeliveryTests {
         }
     }
 
-    @Test("the Slack format is one readable line in {\"text\": …}")
-    func slackFormat() async throws {
-        try await GateFixture.with { fixture in
+    @Test("the Slack format is one readable line in {\"text\": …}", arguments: LedgerBackend.all)
+    func slackFormat(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend) { fixture in
             try fixture.ledger.setBudget(BudgetSpec(scope: .all, period: .month, limit: USD(micros: 200_000), thresholds: [50]))
             try fixture.ledger.addAlertTarget(.environment("TEST_HOOK"), team: nil, format: .slack)
             let courier = AlertCourier(environment: ["TEST_HOOK": fixture.sandbox.webhookURL("slack")])

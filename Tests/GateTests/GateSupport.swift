@@ -4,6 +4,7 @@ import KlingAPI
 import KlingCore
 import KlingSandbox
 import Ledger
+import LedgerTestSupport
 import Pricing
 
 /// A gate over a fresh ledger in a temporary folder, sending to a fresh sandbox.
@@ -14,13 +15,20 @@ struct GateFixture {
     let folder: URL
 
     static func with<T>(
-        delay: Duration = .milliseconds(400), credentials: SandboxCredentials = .random(), maxRetries: Int = 0,
+        backend: LedgerBackend = .sqlite, delay: Duration = .milliseconds(400), credentials: SandboxCredentials = .random(), maxRetries: Int = 0,
         _ body: (GateFixture) async throws -> T
+    ) async throws -> T {
+        try await backend.withScratchLocation { path in
+            try await with(path: path, delay: delay, credentials: credentials, maxRetries: maxRetries, body)
+        }
+    }
+
+    private static func with<T>(
+        path: String, delay: Duration, credentials: SandboxCredentials, maxRetries: Int, _ body: (GateFixture) async throws -> T
     ) async throws -> T {
         let sandbox = try await Sandbox.start(delay: delay, credentials: credentials)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gate-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let path = folder.appendingPathComponent("ledger.sqlite").path
         let environment = sandbox.environment
         let policy = ClientPolicy(
             maxRetries: maxRetries, polling: Backoff(first: .milliseconds(100), maximum: .milliseconds(300)), requestTimeout: .seconds(10),

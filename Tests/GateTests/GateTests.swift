@@ -5,13 +5,14 @@ import KlingCore
 import KlingSandbox
 import Ledger
 import Pricing
+import LedgerTestSupport
 import Testing
 
 @Suite("Budget gate")
 struct GateTests {
-    @Test("A hard budget that fits exactly three jobs: three sent, the fourth refused with its numbers and nothing sent")
-    func hardBudget() async throws {
-        try await GateFixture.with { fixture in
+    @Test("A hard budget that fits exactly three jobs: three sent, the fourth refused with its numbers and nothing sent", arguments: LedgerBackend.all)
+    func hardBudget(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend) { fixture in
             let budget = try fixture.ledger.setBudget(BudgetSpec(scope: .team("video"), period: .month, limit: USD(micros: 420_000)))
             var results: [GateResult] = []
             for index in 1...4 {
@@ -36,9 +37,9 @@ struct GateTests {
         }
     }
 
-    @Test("Settled jobs move the running totals from held to charged; they equal the sums of the entries")
-    func settleAndTotals() async throws {
-        try await GateFixture.with { fixture in
+    @Test("Settled jobs move the running totals from held to charged; they equal the sums of the entries", arguments: LedgerBackend.all)
+    func settleAndTotals(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend) { fixture in
             let budget = try fixture.ledger.setBudget(BudgetSpec(scope: .all, period: .month, limit: USD(micros: 10_000_000)))
             let waited = try await fixture.gate.submit(SubmissionRequest(job: cheapJob()), wait: true)
             #expect(waited.submission.state == .succeeded)
@@ -56,9 +57,9 @@ struct GateTests {
         }
     }
 
-    @Test("The same idempotency key twice sends one request and returns the same submission")
-    func idempotency() async throws {
-        try await GateFixture.with { fixture in
+    @Test("The same idempotency key twice sends one request and returns the same submission", arguments: LedgerBackend.all)
+    func idempotency(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend) { fixture in
             let request = SubmissionRequest(job: cheapJob(), idempotencyKey: "batch-7/item-1")
             let first = try await fixture.gate.submit(request)
             let second = try await fixture.gate.submit(request)
@@ -69,9 +70,9 @@ struct GateTests {
         }
     }
 
-    @Test("A task blocked by content safety costs nothing: hold released, zero charged")
-    func failedTaskCostsNothing() async throws {
-        try await GateFixture.with { fixture in
+    @Test("A task blocked by content safety costs nothing: hold released, zero charged", arguments: LedgerBackend.all)
+    func failedTaskCostsNothing(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend) { fixture in
             fixture.sandbox.inject(.failTask(message: "1301: content safety"), provider: .kling)
             let result = try await fixture.gate.submit(SubmissionRequest(job: cheapJob()), wait: true)
             #expect(result.submission.state == .failed)
@@ -81,9 +82,9 @@ struct GateTests {
         }
     }
 
-    @Test("1303 until the retries run out: send_failed, hold released, nothing created")
-    func refusedForNow() async throws {
-        try await GateFixture.with(maxRetries: 1) { fixture in
+    @Test("1303 until the retries run out: send_failed, hold released, nothing created", arguments: LedgerBackend.all)
+    func refusedForNow(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend, maxRetries: 1) { fixture in
             for _ in 0..<2 { fixture.sandbox.inject(.refuse(code: 1303), provider: .kling) }
             let result = try await fixture.gate.submit(SubmissionRequest(job: cheapJob()))
             #expect(result.submission.state == .sendFailed)
@@ -93,9 +94,9 @@ struct GateTests {
         }
     }
 
-    @Test("1303 once, then accepted: retried after the backoff and sent")
-    func retriedThenSent() async throws {
-        try await GateFixture.with(maxRetries: 2) { fixture in
+    @Test("1303 once, then accepted: retried after the backoff and sent", arguments: LedgerBackend.all)
+    func retriedThenSent(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend, maxRetries: 2) { fixture in
             fixture.sandbox.inject(.refuse(code: 1303), provider: .kling)
             let result = try await fixture.gate.submit(SubmissionRequest(job: cheapJob()))
             #expect(result.submission.state == .submitted)
@@ -103,9 +104,9 @@ struct GateTests {
         }
     }
 
-    @Test("A dropped answer ends unknown with the hold kept; sync finds the task by its id and settles it once")
-    func droppedAnswerThenSync() async throws {
-        try await GateFixture.with { fixture in
+    @Test("A dropped answer ends unknown with the hold kept; sync finds the task by its id and settles it once", arguments: LedgerBackend.all)
+    func droppedAnswerThenSync(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend) { fixture in
             fixture.sandbox.inject(.dropAfterCreate, provider: .kling)
             let result = try await fixture.gate.submit(SubmissionRequest(job: cheapJob()))
             #expect(result.submission.state == .unknown)
@@ -118,9 +119,9 @@ struct GateTests {
         }
     }
 
-    @Test("A 500 on create ends unknown; sync proves nothing was created and releases the hold")
-    func unknownButAbsent() async throws {
-        try await GateFixture.with { fixture in
+    @Test("A 500 on create ends unknown; sync proves nothing was created and releases the hold", arguments: LedgerBackend.all)
+    func unknownButAbsent(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend) { fixture in
             fixture.sandbox.inject(.serverError(status: 500), provider: .kling)
             let result = try await fixture.gate.submit(SubmissionRequest(job: cheapJob()))
             #expect(result.submission.state == .unknown)
@@ -130,9 +131,9 @@ struct GateTests {
         }
     }
 
-    @Test("A reseller that cannot look tasks up: sync keeps the hold and says so; resolve closes it with an adjustment")
-    func resolveByHand() async throws {
-        try await GateFixture.with { fixture in
+    @Test("A reseller that cannot look tasks up: sync keeps the hold and says so; resolve closes it with an adjustment", arguments: LedgerBackend.all)
+    func resolveByHand(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend) { fixture in
             let budget = try fixture.ledger.setBudget(BudgetSpec(scope: .provider(.pixazo), period: .month, limit: USD(micros: 5_000_000)))
             fixture.sandbox.inject(.dropAfterCreate, provider: .pixazo)
             let result = try await fixture.gate.submit(SubmissionRequest(job: cheapJob(provider: .pixazo)))
@@ -148,14 +149,14 @@ struct GateTests {
         }
     }
 
-    @Test("An invalid job is refused with nothing written, held or sent", arguments: [
+    @Test("An invalid job is refused with nothing written, held or sent", arguments: LedgerBackend.all, [
         VideoJob(provider: .kling, model: "kling-v9", prompt: "x"),
         VideoJob(provider: .kling, prompt: ""),
         VideoJob(provider: .kling, prompt: String(repeating: "a", count: 2501)),
         VideoJob(provider: .kling),
     ])
-    func invalidJob(_ job: VideoJob) async throws {
-        try await GateFixture.with { fixture in
+    func invalidJob(_ backend: LedgerBackend, _ job: VideoJob) async throws {
+        try await GateFixture.with(backend: backend) { fixture in
             await #expect(throws: (any Error).self) { try await fixture.gate.submit(SubmissionRequest(job: job)) }
             let rows = try fixture.ledger.submissions()
             #expect(rows.isEmpty, "an invalid request leaves no row in the append-only ledger")
@@ -163,9 +164,9 @@ struct GateTests {
         }
     }
 
-    @Test("A dry run quotes and checks only the budgets that apply; nothing is held, sent or recorded")
-    func dryRun() async throws {
-        try await GateFixture.with { fixture in
+    @Test("A dry run quotes and checks only the budgets that apply; nothing is held, sent or recorded", arguments: LedgerBackend.all)
+    func dryRun(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend) { fixture in
             try fixture.ledger.setBudget(BudgetSpec(scope: .team("video"), period: .month, limit: USD(micros: 100_000)))
             try fixture.ledger.setBudget(BudgetSpec(scope: .team("research"), period: .month, limit: USD(micros: 100_000)))
             let dry = try fixture.gate.dryRun(SubmissionRequest(job: cheapJob(), team: "video"))
@@ -177,9 +178,9 @@ struct GateTests {
         }
     }
 
-    @Test("A soft budget lets the job through with a warning")
-    func softBudget() async throws {
-        try await GateFixture.with { fixture in
+    @Test("A soft budget lets the job through with a warning", arguments: LedgerBackend.all)
+    func softBudget(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend) { fixture in
             try fixture.ledger.setBudget(BudgetSpec(scope: .all, period: .month, limit: USD(micros: 100_000), enforcement: .soft))
             let result = try await fixture.gate.submit(SubmissionRequest(job: cheapJob()))
             #expect(result.submission.state == .submitted)
@@ -187,9 +188,9 @@ struct GateTests {
         }
     }
 
-    @Test("A budget set mid-month counts the month's earlier submissions")
-    func budgetAdoptsHistory() async throws {
-        try await GateFixture.with { fixture in
+    @Test("A budget set mid-month counts the month's earlier submissions", arguments: LedgerBackend.all)
+    func budgetAdoptsHistory(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend) { fixture in
             _ = try await fixture.gate.submit(SubmissionRequest(job: cheapJob(), team: "video"), wait: true)
             let budget = try fixture.ledger.setBudget(BudgetSpec(scope: .team("video"), period: .month, limit: USD(micros: 200_000)))
             #expect(budget.charged == cents14)
@@ -209,8 +210,9 @@ struct GateTests {
             _ = try await fixture.gate.submit(SubmissionRequest(job: cheapJob("refused")))
             try await fixture.syncUntilSettled()
             var bytes = Data()
-            for name in try FileManager.default.contentsOfDirectory(atPath: fixture.folder.path) {
-                bytes += (try? Data(contentsOf: fixture.folder.appendingPathComponent(name))) ?? Data()
+            let folder = URL(fileURLWithPath: fixture.ledger.path).deletingLastPathComponent()
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+                bytes += (try? Data(contentsOf: folder.appendingPathComponent(name))) ?? Data()
             }
             #expect(bytes.count > 4096)
             #expect(bytes.range(of: Data("sbx-kling".utf8)) != nil, "the search can find what is there")

@@ -5,6 +5,7 @@ import KlingCore
 import KlingSandbox
 import Ledger
 import Pricing
+import LedgerTestSupport
 import Testing
 
 /// The edges issue 10 found: submissions no command could close, extensions quoted below their
@@ -13,9 +14,9 @@ import Testing
 struct HardeningTests {
     // MARK: 1. Every open submission can be closed
 
-    @Test("A Pixazo submission whose sender died after the hold: sync moves it to unknown at once and says why; resolve closes it")
-    func deadSenderPending() async throws {
-        try await GateFixture.with { fixture in
+    @Test("A Pixazo submission whose sender died after the hold: sync moves it to unknown at once and says why; resolve closes it", arguments: LedgerBackend.all)
+    func deadSenderPending(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend) { fixture in
             let id = try reservePending(fixture, provider: .pixazo, sender: try deadSender())
             let change = try #require(try await fixture.gate.sync().only)  // default grace: 600 s
             #expect(change.after.state == .unknown)
@@ -30,9 +31,9 @@ struct HardeningTests {
         }
     }
 
-    @Test("A pending official submission whose sender died: the first sync keeps the hold (unknown), a later one proves it absent and releases it")
-    func deadSenderOfficial() async throws {
-        try await GateFixture.with { fixture in
+    @Test("A pending official submission whose sender died: the first sync keeps the hold (unknown), a later one proves it absent and releases it", arguments: LedgerBackend.all)
+    func deadSenderOfficial(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend) { fixture in
             let id = try reservePending(fixture, provider: .kling, sender: try deadSender())
             let first = try #require(try await fixture.gate.sync().only)
             #expect(first.after.state == .unknown && first.after.balance.held == cents14, "absent once is not yet proof")
@@ -42,9 +43,9 @@ struct HardeningTests {
         }
     }
 
-    @Test("A pending submission whose sender is alive on this host is left alone, and resolve refuses it")
-    func liveSenderPending() async throws {
-        try await GateFixture.with { fixture in
+    @Test("A pending submission whose sender is alive on this host is left alone, and resolve refuses it", arguments: LedgerBackend.all)
+    func liveSenderPending(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend) { fixture in
             let id = try reservePending(fixture, provider: .pixazo, sender: .current)
             let change = try #require(try await fixture.gate.sync(pendingGrace: .zero).only)
             #expect(change.after.state == .pending)
@@ -54,9 +55,9 @@ struct HardeningTests {
         }
     }
 
-    @Test("A processing task the provider forgot (404 / 1203) becomes unknown with the right words, stays held, and resolve closes it", arguments: [Provider.kkiai, .kling])
-    func forgottenTask(_ provider: Provider) async throws {
-        try await GateFixture.with(delay: .seconds(30)) { fixture in
+    @Test("A processing task the provider forgot (404 / 1203) becomes unknown with the right words, stays held, and resolve closes it", arguments: LedgerBackend.all, [Provider.kkiai, .kling])
+    func forgottenTask(_ backend: LedgerBackend, _ provider: Provider) async throws {
+        try await GateFixture.with(backend: backend, delay: .seconds(30)) { fixture in
             let sent = try await fixture.gate.submit(SubmissionRequest(job: cheapJob(provider: provider)))
             #expect(sent.submission.state == .submitted)
             fixture.sandbox.inject(.forgetTask, provider: provider, on: .query)
@@ -75,9 +76,9 @@ struct HardeningTests {
         }
     }
 
-    @Test("resolve closes any open state: pending (sender gone), submitted, processing and unknown")
-    func resolveAnyOpenState() async throws {
-        try await GateFixture.with(delay: .seconds(30)) { fixture in
+    @Test("resolve closes any open state: pending (sender gone), submitted, processing and unknown", arguments: LedgerBackend.all)
+    func resolveAnyOpenState(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend, delay: .seconds(30)) { fixture in
             let pending = try reservePending(fixture, provider: .kling, sender: try deadSender())
             let submitted = try await fixture.gate.submit(SubmissionRequest(job: cheapJob())).submission.id
             let processing = try await fixture.gate.submit(SubmissionRequest(job: cheapJob(provider: .kkiai))).submission.id
@@ -94,9 +95,9 @@ struct HardeningTests {
 
     // MARK: 2. An extension is quoted as the provider bills it
 
-    @Test("--extend ID prices the extension at the original's model and mode, and the charge equals the hold")
-    func extensionFromParent() async throws {
-        try await GateFixture.with(delay: .milliseconds(200)) { fixture in
+    @Test("--extend ID prices the extension at the original's model and mode, and the charge equals the hold", arguments: LedgerBackend.all)
+    func extensionFromParent(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend, delay: .milliseconds(200)) { fixture in
             let parent = try await fixture.gate.submit(
                 SubmissionRequest(job: VideoJob(provider: .kling, model: "kling-v1-6", mode: .pro, prompt: "a fox")), wait: true)
             let videoID = try #require(parent.submission.videoIDs.first, "the delivered video's id is kept")
@@ -121,9 +122,9 @@ struct HardeningTests {
         }
     }
 
-    @Test("An extension of a video the ledger does not know must name model and mode; a different one than the original's is refused")
-    func extensionRefusals() async throws {
-        try await GateFixture.with { fixture in
+    @Test("An extension of a video the ledger does not know must name model and mode; a different one than the original's is refused", arguments: LedgerBackend.all)
+    func extensionRefusals(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend) { fixture in
             let unknown = SubmissionRequest(job: VideoJob(provider: .kling, kind: .extend, prompt: "on", videoID: "vid-elsewhere"))
             await #expect(throws: GateError.extensionNeedsOriginal(videoID: "vid-elsewhere", provider: .kling)) {
                 try await fixture.gate.submit(unknown)
@@ -140,9 +141,9 @@ struct HardeningTests {
         }
     }
 
-    @Test("No documented job is quoted below what the provider bills for it")
-    func noQuoteBelowItsCharge() async throws {
-        try await GateFixture.with(delay: .zero) { fixture in
+    @Test("No documented job is quoted below what the provider bills for it", arguments: LedgerBackend.all)
+    func noQuoteBelowItsCharge(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend, delay: .zero) { fixture in
             var submitted = 0
             for provider in Provider.allCases {
                 let profile = ProviderCatalog.profile(provider)
@@ -184,9 +185,9 @@ struct HardeningTests {
         }
     }
 
-    @Test("A settlement above its hold warns, says so in the result, and raises an overrun alert on the hard budget")
-    func chargeAboveHold() async throws {
-        try await GateFixture.with { fixture in
+    @Test("A settlement above its hold warns, says so in the result, and raises an overrun alert on the hard budget", arguments: LedgerBackend.all)
+    func chargeAboveHold(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend) { fixture in
             let hard = try fixture.ledger.setBudget(BudgetSpec(scope: .all, period: .month, limit: USD(micros: 10_000_000)))
             try fixture.ledger.setBudget(BudgetSpec(scope: .team("video"), period: .month, limit: USD(micros: 10_000_000), enforcement: .soft))
             fixture.sandbox.inject(.deductUnits(try #require(Units("3.5"))), provider: .kling)
@@ -202,9 +203,9 @@ struct HardeningTests {
 
     // MARK: 4. Idempotency keys
 
-    @Test("The same key with a different request is refused, naming what differs; the same request is a replay")
-    func idempotencyKeyReuse() async throws {
-        try await GateFixture.with { fixture in
+    @Test("The same key with a different request is refused, naming what differs; the same request is a replay", arguments: LedgerBackend.all)
+    func idempotencyKeyReuse(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend) { fixture in
             let first = try await fixture.gate.submit(SubmissionRequest(job: cheapJob("a fox"), team: "video", idempotencyKey: "k1"))
             let replay = try await fixture.gate.submit(SubmissionRequest(job: cheapJob("a fox"), team: "video", idempotencyKey: "k1"))
             #expect(replay.decision == .replayed)
@@ -224,9 +225,9 @@ struct HardeningTests {
 
     // MARK: 7. Without waiting, every provider returns once the task is created
 
-    @Test("AceData without wait returns as soon as the task exists, and sync settles it", arguments: Provider.allCases)
-    func noWaitReturnsAtCreate(_ provider: Provider) async throws {
-        try await GateFixture.with(delay: .seconds(3)) { fixture in
+    @Test("AceData without wait returns as soon as the task exists, and sync settles it", arguments: LedgerBackend.all, Provider.allCases)
+    func noWaitReturnsAtCreate(_ backend: LedgerBackend, _ provider: Provider) async throws {
+        try await GateFixture.with(backend: backend, delay: .seconds(3)) { fixture in
             let result = try await fixture.gate.submit(SubmissionRequest(job: cheapJob(provider: provider)))
             #expect(result.submission.state == .submitted, "\(provider) returned \(result.submission.state)")
             #expect(fixture.sandbox.tasks.only?.finishesAt ?? .distantPast > Date(), "it returned before the video was done")

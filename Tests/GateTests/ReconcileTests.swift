@@ -6,6 +6,7 @@ import KlingSandbox
 import Ledger
 import Pricing
 import Reports
+import LedgerTestSupport
 import Testing
 
 /// The ledger against the provider's own bill.
@@ -19,9 +20,9 @@ struct ReconcileTests {
         return (start, calendar.date(byAdding: .month, value: 1, to: start)!)
     }
 
-    @Test("Every class found against the sandbox's deduction record; --apply then agrees, and the ledger equals the bill × unit price")
-    func everyClass() async throws {
-        try await GateFixture.with(delay: .milliseconds(300)) { fixture in
+    @Test("Every class found against the sandbox's deduction record; --apply then agrees, and the ledger equals the bill × unit price", arguments: LedgerBackend.all)
+    func everyClass(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend, delay: .milliseconds(300)) { fixture in
             let sandbox = fixture.sandbox
             // Three that agree.
             for index in 0..<3 { _ = try await fixture.gate.submit(SubmissionRequest(job: cheapJob("agree \(index)")), wait: true) }
@@ -78,9 +79,9 @@ struct ReconcileTests {
         }
     }
 
-    @Test("Unattributed spend counts for everyone's and the provider's budgets, never a team's")
-    func unattributedBudgets() async throws {
-        try await GateFixture.with(delay: .milliseconds(100)) { fixture in
+    @Test("Unattributed spend counts for everyone's and the provider's budgets, never a team's", arguments: LedgerBackend.all)
+    func unattributedBudgets(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend, delay: .milliseconds(100)) { fixture in
             let all = try fixture.ledger.setBudget(BudgetSpec(scope: .all, period: .month, limit: USD(micros: 100_000)))
             let team = try fixture.ledger.setBudget(BudgetSpec(scope: .team("video"), period: .month, limit: USD(micros: 100_000)))
             try fixture.sandbox.createTasksElsewhere(1)
@@ -94,9 +95,9 @@ struct ReconcileTests {
         }
     }
 
-    @Test("While a submission without a task id is open, billed tasks the ledger cannot match are not recorded as unattributed")
-    func ambiguousUnattributed() async throws {
-        try await GateFixture.with(delay: .milliseconds(100)) { fixture in
+    @Test("While a submission without a task id is open, billed tasks the ledger cannot match are not recorded as unattributed", arguments: LedgerBackend.all)
+    func ambiguousUnattributed(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend, delay: .milliseconds(100)) { fixture in
             fixture.sandbox.inject(.dropAfterCreate, provider: .pixazo)
             let lost = try await fixture.gate.submit(SubmissionRequest(job: cheapJob(provider: .pixazo))).submission
             #expect(lost.state == .unknown && lost.providerTaskID == nil)
@@ -126,9 +127,9 @@ struct ReconcileTests {
         #expect(try ledger.balance(ofSubmission: "s").charged == USD(micros: 490_000))
     }
 
-    @Test("More than 500 deductions are read across pages, at most one request a second")
-    func paging() async throws {
-        try await GateFixture.with(delay: .zero) { fixture in
+    @Test("More than 500 deductions are read across pages, at most one request a second", arguments: LedgerBackend.all)
+    func paging(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend, delay: .zero) { fixture in
             try fixture.sandbox.createTasksElsewhere(1_100)
             try await Task.sleep(for: .milliseconds(50))
             let (start, end) = Self.thisMonth()
@@ -143,9 +144,9 @@ struct ReconcileTests {
         }
     }
 
-    @Test("A pack that will expire with units unused, and one running low, each raise one alert, exactly once, delivered once")
-    func packAlerts() async throws {
-        try await GateFixture.with(delay: .zero) { fixture in
+    @Test("A pack that will expire with units unused, and one running low, each raise one alert, exactly once, delivered once", arguments: LedgerBackend.all)
+    func packAlerts(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend, delay: .zero) { fixture in
             try fixture.ledger.addAlertTarget(.url(fixture.sandbox.webhookURL("packs")), team: nil, format: .json)
             let now = Date()
             fixture.sandbox.addPack(
@@ -171,9 +172,9 @@ struct ReconcileTests {
         }
     }
 
-    @Test("A reseller's usage export with a BOM and quoted fields reconciles; a missing column is refused by name, nothing written")
-    func usageExport() async throws {
-        try await GateFixture.with(delay: .milliseconds(100)) { fixture in
+    @Test("A reseller's usage export with a BOM and quoted fields reconciles; a missing column is refused by name, nothing written", arguments: LedgerBackend.all)
+    func usageExport(_ backend: LedgerBackend) async throws {
+        try await GateFixture.with(backend: backend, delay: .milliseconds(100)) { fixture in
             var tasks: [String] = []
             for index in 0..<2 {
                 let record = try await fixture.gate.submit(SubmissionRequest(job: cheapJob("p\(index)", provider: .pixazo)), wait: true).submission

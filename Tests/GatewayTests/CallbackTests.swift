@@ -70,7 +70,11 @@ struct GatewayCallbackTests {
                     id: final.headers["webhook-id"], timestamp: final.headers["webhook-timestamp"],
                     signatures: final.headers["webhook-signature"], body: final.body + Data(" ".utf8))
             }
-            let deliveries = try fixture.ledger().callbackDeliveries(ofSubmission: record.id)
+            var deliveries = try fixture.ledger().callbackDeliveries(ofSubmission: record.id)
+            for _ in 0..<50 where !deliveries.allSatisfy({ $0.deliveredAt != nil }) {
+                try await Task.sleep(for: .milliseconds(100))
+                deliveries = try fixture.ledger().callbackDeliveries(ofSubmission: record.id)
+            }
             #expect(deliveries.map(\.status) == [.processing, .succeeded])
             #expect(deliveries.allSatisfy { $0.deliveredAt != nil && $0.attempts == 1 })
         }
@@ -126,7 +130,12 @@ struct GatewayCallbackTests {
             // The settler reads once a second, so it may or may not have seen the task processing.
             let statuses = posts.map(Self.status)
             #expect(statuses == ["succeed"] || statuses == ["processing", "succeed"], "\(statuses)")
-            let deliveries = try fixture.ledger().callbackDeliveries(ofSubmission: record.id)
+            // The relay records a delivery once the caller's answer is back: just after the post arrives.
+            var deliveries = try fixture.ledger().callbackDeliveries(ofSubmission: record.id)
+            for _ in 0..<50 where !deliveries.allSatisfy({ $0.deliveredAt != nil }) {
+                try await Task.sleep(for: .milliseconds(100))
+                deliveries = try fixture.ledger().callbackDeliveries(ofSubmission: record.id)
+            }
             #expect(deliveries.allSatisfy { $0.deliveredAt != nil })
             #expect(deliveries.map(\.attempts).reduce(0, +) == deliveries.count + 1, "one retry, for the one refused post")
             // No callback address went to the provider: the gateway has none to give.

@@ -1,5 +1,6 @@
 import Foundation
 import KlingCore
+import LedgerTestSupport
 import Testing
 
 @testable import Ledger
@@ -12,9 +13,9 @@ struct AlertTests {
         pendingSubmission(id, micros: micros, team: team)
     }
 
-    @Test("each threshold alerts once per period, when charged + held first reaches it; settling does not repeat it")
-    func thresholdsOnce() throws {
-        try withLedger { ledger in
+    @Test("each threshold alerts once per period, when charged + held first reaches it; settling does not repeat it", arguments: LedgerBackend.all)
+    func thresholdsOnce(_ backend: LedgerBackend) throws {
+        try withLedger(backend) { ledger in
             let at = Self.november15.addingTimeInterval(-13 * 86_400)  // early in the month: no forecast
             try ledger.setBudget(BudgetSpec(scope: .team("video"), period: .month, limit: USD(micros: 1_000_000), enforcement: .soft), at: at)
             _ = try ledger.reserve(Self.job("a"), at: at)  // 35 %
@@ -41,9 +42,9 @@ struct AlertTests {
         }
     }
 
-    @Test("concurrent submitters crossing 80 % raise exactly one 80 % alert")
-    func concurrentCrossing() throws {
-        try withLedgerPath { path throws in
+    @Test("concurrent submitters crossing 80 % raise exactly one 80 % alert", arguments: LedgerBackend.all)
+    func concurrentCrossing(_ backend: LedgerBackend) throws {
+        try withLedgerPath(backend) { path throws in
             let ledger = try Ledger(path: path)
             try ledger.setBudget(BudgetSpec(scope: .team("video"), period: .month, limit: USD(micros: 1_000_000)))
             let failures = Failures()
@@ -64,9 +65,9 @@ struct AlertTests {
         }
     }
 
-    @Test("a forecast alert says when the burn rate reaches the limit, once per period, and never from one early job")
-    func forecast() throws {
-        try withLedger { ledger in
+    @Test("a forecast alert says when the burn rate reaches the limit, once per period, and never from one early job", arguments: LedgerBackend.all)
+    func forecast(_ backend: LedgerBackend) throws {
+        try withLedger(backend) { ledger in
             let start = Date(timeIntervalSince1970: 1_793_491_200)
             try ledger.setBudget(BudgetSpec(scope: .team("video"), period: .month, limit: USD(micros: 10_000_000), thresholds: [90]), at: start)
             // Day one: 40 % already, but a tenth of the month has not passed: no forecast yet.
@@ -85,9 +86,9 @@ struct AlertTests {
         }
     }
 
-    @Test("the outbox: queued for the targets that want it, leased to one sender, retried on schedule, never resent once delivered")
-    func outbox() throws {
-        try withLedger { ledger in
+    @Test("the outbox: queued for the targets that want it, leased to one sender, retried on schedule, never resent once delivered", arguments: LedgerBackend.all)
+    func outbox(_ backend: LedgerBackend) throws {
+        try withLedger(backend) { ledger in
             let at = Self.november15.addingTimeInterval(-13 * 86_400)
             let all = try ledger.addAlertTarget(.url("http://127.0.0.1:9/all"), team: nil, format: .json, at: at)
             let video = try ledger.addAlertTarget(.environment("VIDEO_HOOK"), team: "video", format: .slack, at: at)

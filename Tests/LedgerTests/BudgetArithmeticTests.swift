@@ -1,6 +1,7 @@
 import Foundation
 import KlingCore
 @testable import Ledger
+import LedgerTestSupport
 import Testing
 
 @Suite("Budget arithmetic")

@@ -1,20 +1,19 @@
 import Foundation
 import KlingCore
 import Ledger
+import LedgerTestSupport
 
-/// Runs `body` with the path of a ledger file in a fresh temporary folder, then removes it.
+/// Runs `body` with the location of a new ledger on `backend` (a file in a fresh temporary
+/// folder, or a fresh database), then removes it.
 @discardableResult
-func withLedgerPath<T>(_ body: (String) throws -> T) throws -> T {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kling-ledger-test-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
-    return try body(folder.appendingPathComponent("ledger.sqlite").path)
+func withLedgerPath<T>(_ backend: LedgerBackend = .sqlite, _ body: (String) throws -> T) throws -> T {
+    try backend.withScratchLocation(body)
 }
 
-/// Runs `body` with a new, migrated ledger.
+/// Runs `body` with a new, migrated ledger on `backend`.
 @discardableResult
-func withLedger<T>(_ body: (Ledger) throws -> T) throws -> T {
-    try withLedgerPath { path in try body(try Ledger(path: path)) }
+func withLedger<T>(_ backend: LedgerBackend = .sqlite, _ body: (Ledger) throws -> T) throws -> T {
+    try withLedgerPath(backend) { path in try body(try Ledger(path: path)) }
 }
 
 /// A pending submission holding `micros`.

@@ -1,23 +1,24 @@
 import Foundation
 import KlingCore
+import LedgerTestSupport
 import Testing
 
 @testable import Ledger
 
 @Suite("Money in the ledger is append-only")
 struct MoneyInvariantTests {
-    @Test("A pending submission is recorded with its hold in one transaction")
-    func holdWithSubmission() throws {
-        try withLedger { ledger throws in
+    @Test("A pending submission is recorded with its hold in one transaction", arguments: LedgerBackend.all)
+    func holdWithSubmission(_ backend: LedgerBackend) throws {
+        try withLedger(backend) { ledger throws in
             try ledger.record(pendingSubmission("s1"))
             #expect(try ledger.state(ofSubmission: "s1") == .pending)
             #expect(try ledger.balance(ofSubmission: "s1") == MoneyBalance(held: USD(micros: 350_000), charged: .zero))
         }
     }
 
-    @Test("Settling moves money by new rows: release the hold, charge the cost")
-    func settleByAppending() throws {
-        try withLedger { ledger throws in
+    @Test("Settling moves money by new rows: release the hold, charge the cost", arguments: LedgerBackend.all)
+    func settleByAppending(_ backend: LedgerBackend) throws {
+        try withLedger(backend) { ledger throws in
             try ledger.record(pendingSubmission("s1"))
             try ledger.append(.release, amount: USD(micros: 350_000), submission: "s1")
             try ledger.append(.charge, amount: USD(micros: 245_000), submission: "s1")
@@ -28,13 +29,13 @@ struct MoneyInvariantTests {
 
     @Test(
         "Entries can be neither updated nor deleted",
-        arguments: [
+        arguments: LedgerBackend.all, [
             "UPDATE entries SET amount_micros = 0",
             "UPDATE entries SET note = 'edited'",
             "DELETE FROM entries",
         ])
-    func appendOnly(sql: String) throws {
-        try withLedger { ledger throws in
+    func appendOnly(_ backend: LedgerBackend, sql: String) throws {
+        try withLedger(backend) { ledger throws in
             try ledger.record(pendingSubmission("s1"))
             #expect {
                 try ledger.write { db throws(LedgerError) in try db.run(sql) }
@@ -45,9 +46,9 @@ struct MoneyInvariantTests {
         }
     }
 
-    @Test("Submissions are never deleted and their request and quote never change")
-    func submissionsImmutable() throws {
-        try withLedger { ledger throws in
+    @Test("Submissions are never deleted and their request and quote never change", arguments: LedgerBackend.all)
+    func submissionsImmutable(_ backend: LedgerBackend) throws {
+        try withLedger(backend) { ledger throws in
             try ledger.record(pendingSubmission("s1"))
             #expect(throws: LedgerError.self) { try ledger.write { db throws(LedgerError) in try db.run("DELETE FROM submissions") } }
             #expect(throws: LedgerError.self) { try ledger.write { db throws(LedgerError) in try db.run("UPDATE submissions SET quote_micros = 1") } }
@@ -58,9 +59,9 @@ struct MoneyInvariantTests {
         }
     }
 
-    @Test("A release cannot free more than is held")
-    func overRelease() throws {
-        try withLedger { ledger throws in
+    @Test("A release cannot free more than is held", arguments: LedgerBackend.all)
+    func overRelease(_ backend: LedgerBackend) throws {
+        try withLedger(backend) { ledger throws in
             try ledger.record(pendingSubmission("s1"))
             try ledger.append(.release, amount: USD(micros: 300_000), submission: "s1")
             #expect(throws: LedgerError.self) { try ledger.append(.release, amount: USD(micros: 50_001), submission: "s1") }
@@ -68,9 +69,9 @@ struct MoneyInvariantTests {
         }
     }
 
-    @Test("A rejected submission is kept for the audit trail and moves no money")
-    func rejectedMovesNoMoney() throws {
-        try withLedger { ledger throws in
+    @Test("A rejected submission is kept for the audit trail and moves no money", arguments: LedgerBackend.all)
+    func rejectedMovesNoMoney(_ backend: LedgerBackend) throws {
+        try withLedger(backend) { ledger throws in
             var rejected = pendingSubmission("r1")
             rejected.state = .rejected
             rejected.quote = nil
@@ -80,9 +81,9 @@ struct MoneyInvariantTests {
         }
     }
 
-    @Test("Constraints catch impossible rows, and a failed write leaves nothing behind")
-    func constraints() throws {
-        try withLedger { ledger throws in
+    @Test("Constraints catch impossible rows, and a failed write leaves nothing behind", arguments: LedgerBackend.all)
+    func constraints(_ backend: LedgerBackend) throws {
+        try withLedger(backend) { ledger throws in
             var unpriced = pendingSubmission("s1")
             unpriced.quote = nil
             #expect(throws: LedgerError.self) { try ledger.record(unpriced) }  // pending without a quote
@@ -96,9 +97,9 @@ struct MoneyInvariantTests {
         }
     }
 
-    @Test("A duplicate idempotency key is refused, naming the SQL but not the bound values")
-    func errorsHideValues() throws {
-        try withLedger { ledger throws in
+    @Test("A duplicate idempotency key is refused, naming the SQL but not the bound values", arguments: LedgerBackend.all)
+    func errorsHideValues(_ backend: LedgerBackend) throws {
+        try withLedger(backend) { ledger throws in
             var first = pendingSubmission("s1")
             first.idempotencyKey = "sk-live-SECRET-4242"
             try ledger.record(first)
@@ -111,7 +112,7 @@ struct MoneyInvariantTests {
                 let description = (error as? LedgerError)?.errorDescription ?? ""
                 #expect(description.contains("a submission with this id or idempotency key exists"))
                 #expect(!description.contains("INSERT"), "no SQL text in what a user reads")
-                #expect(description.contains(ledger.path), "it names the ledger file")
+                #expect(description.contains(ledger.location), "it names the ledger")
                 #expect(!description.contains("SECRET"))
                 #expect(!description.contains("s2"))
             }

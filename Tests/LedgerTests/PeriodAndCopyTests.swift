@@ -1,5 +1,6 @@
 import Foundation
 import KlingCore
+import LedgerTestSupport
 import Testing
 
 @testable import Ledger
@@ -18,7 +19,7 @@ struct PeriodAndCopyTests {
         #expect(BudgetPeriod.day.start(containing: end, in: zone) == end, "the next period's key is its own start")
     }
 
-    @Test("A copy with the write-ahead log but not its -shm is refused by readers, naming what to copy")
+    @Test("A copy with the write-ahead log but not its -shm is refused by readers, naming what to copy (SQLite: a server has no files to copy)")
     func incompleteCopy() throws {
         try withLedgerPath { path in
             let ledger = try Ledger(path: path)

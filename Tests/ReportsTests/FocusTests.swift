@@ -2,6 +2,7 @@ import Foundation
 import KlingCore
 @testable import Ledger
 import Reports
+import LedgerTestSupport
 import Testing
 
 /// The `focus` report against FOCUS 1.0: its mandatory columns and value formats checked here,
@@ -25,9 +26,9 @@ struct FocusTests {
         "ResourceId", "ResourceName", "ResourceType", "SkuId", "SkuPriceId", "SubAccountId", "SubAccountName", "Tags",
     ]
 
-    @Test("every mandatory FOCUS 1.0 column is there, filled and formatted as the specification says; costs add up")
-    func mandatoryColumns() throws {
-        try withLedger { ledger, folder in
+    @Test("every mandatory FOCUS 1.0 column is there, filled and formatted as the specification says; costs add up", arguments: LedgerBackend.all)
+    func mandatoryColumns(_ backend: LedgerBackend) throws {
+        try withLedger(backend) { ledger, folder in
             let generated = try ledger.generateMonth(count: 600)
             let focus = try runReport("focus", on: ledger, in: folder)
             for name in Self.requiredColumns { #expect(focus.header.contains(name), "missing \(name)") }
@@ -56,9 +57,9 @@ struct FocusTests {
 
     @Test(
         "the FinOps Foundation's focus-validator accepts the export",
-        .enabled(if: validatorInstalled, "focus-validator is not installed here (`.ci/focus-validator.sh install` installs it); the mandatory-columns test checks the columns instead"))
-    func validator() throws {
-        try withLedger { ledger, folder in
+        .enabled(if: validatorInstalled, "focus-validator is not installed here (`.ci/focus-validator.sh install` installs it); the mandatory-columns test checks the columns instead"), arguments: LedgerBackend.all)
+    func validator(_ backend: LedgerBackend) throws {
+        try withLedger(backend) { ledger, folder in
             _ = try ledger.generateMonth(count: 300)
             let focus = try runReport("focus", on: ledger, in: folder)
             let file = folder.appendingPathComponent("focus.csv")

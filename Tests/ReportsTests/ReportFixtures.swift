@@ -1,15 +1,17 @@
 import Foundation
 import KlingCore
 @testable import Ledger
+import LedgerTestSupport
 import Reports
 import SwiftCSV
 
-/// Runs `body` with a new ledger in a fresh temporary folder, then removes the folder.
-func withLedger<T>(_ body: (Ledger, URL) throws -> T) throws -> T {
+/// Runs `body` with a new ledger on `backend` and a fresh temporary folder for its reports,
+/// then removes both.
+func withLedger<T>(_ backend: LedgerBackend = .sqlite, _ body: (Ledger, URL) throws -> T) throws -> T {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kling-reports-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
-    return try body(try Ledger(path: folder.appendingPathComponent("ledger.sqlite").path), folder)
+    return try backend.withScratchLocation { location in try body(try Ledger(path: location), folder) }
 }
 
 /// Runs a bundled report for a month into a file and parses it back with SwiftCSV, a parser

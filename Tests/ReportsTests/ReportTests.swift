@@ -2,13 +2,14 @@ import Foundation
 import KlingCore
 @testable import Ledger
 import Reports
+import LedgerTestSupport
 import Testing
 
 @Suite("Reports")
 struct ReportTests {
-    @Test("items summed equals the monthly totals to the micro-dollar, over a generated month")
-    func itemsEqualMonthly() throws {
-        try withLedger { ledger, folder in
+    @Test("items summed equals the monthly totals to the micro-dollar, over a generated month", arguments: LedgerBackend.all)
+    func itemsEqualMonthly(_ backend: LedgerBackend) throws {
+        try withLedger(backend) { ledger, folder in
             let generated = try ledger.generateMonth(count: 4000)
             let items = try runReport("items", on: ledger, in: folder)
             #expect(items.rows.count == generated.submissionsInMonth)
@@ -30,9 +31,9 @@ struct ReportTests {
         }
     }
 
-    @Test("--by keeps only the chosen dimensions, in the report's order, and names the tag column")
-    func grouping() throws {
-        try withLedger { ledger, folder in
+    @Test("--by keeps only the chosen dimensions, in the report's order, and names the tag column", arguments: LedgerBackend.all)
+    func grouping(_ backend: LedgerBackend) throws {
+        try withLedger(backend) { ledger, folder in
             _ = try ledger.generateMonth(count: 200)
             let byTeam = try runReport("monthly", on: ledger, in: folder, by: "team")
             #expect(byTeam.header.first == "team")
@@ -48,13 +49,13 @@ struct ReportTests {
         }
     }
 
-    @Test("a CSV round trip through SwiftCSV keeps commas, quotes, newlines, spaces and non-ASCII text")
-    func roundTrip() throws {
+    @Test("a CSV round trip through SwiftCSV keeps commas, quotes, newlines, spaces and non-ASCII text", arguments: LedgerBackend.all)
+    func roundTrip(_ backend: LedgerBackend) throws {
         let awkward = [
             "a fox, running", "she said \"hello\"", "line one\nline two", "crlf\r\nend", " leading and trailing ",
             "日本語のプロンプト 🎬", "tab\tinside", "\"", ",", "",
         ]
-        try withLedger { ledger, folder in
+        try withLedger(backend) { ledger, folder in
             let november = Date(timeIntervalSince1970: 1_793_491_200 + 3600)
             for (index, text) in awkward.enumerated() {
                 var submission = NewSubmission(
@@ -83,9 +84,9 @@ struct ReportTests {
         }
     }
 
-    @Test("budgets lists limit, charged, held, remaining and peak for the month")
-    func budgetsReport() throws {
-        try withLedger { ledger, folder in
+    @Test("budgets lists limit, charged, held, remaining and peak for the month", arguments: LedgerBackend.all)
+    func budgetsReport(_ backend: LedgerBackend) throws {
+        try withLedger(backend) { ledger, folder in
             let november = Date(timeIntervalSince1970: 1_793_491_200 + 86_400)
             try ledger.setBudget(BudgetSpec(scope: .team("video"), period: .month, limit: USD(micros: 2_000_000)), at: november)
             for index in 0..<3 {
@@ -112,9 +113,9 @@ struct ReportTests {
         }
     }
 
-    @Test("a report of one's own runs by name; one that would write is refused and changes nothing")
-    func ownReports() throws {
-        try withLedger { ledger, folder in
+    @Test("a report of one's own runs by name; one that would write is refused and changes nothing", arguments: LedgerBackend.all)
+    func ownReports(_ backend: LedgerBackend) throws {
+        try withLedger(backend) { ledger, folder in
             _ = try ledger.generateMonth(count: 50)
             let own = folder.appendingPathComponent("own")
             try FileManager.default.createDirectory(at: own, withIntermediateDirectories: true)
@@ -129,9 +130,11 @@ struct ReportTests {
             #expect(teams.header == ["team", "cost"])
             #expect(teams.rows.count == 4)
 
-            let before = try Data(contentsOf: URL(fileURLWithPath: ledger.path))
+            let budgets = try ledger.budgets()
+            let before = backend == .sqlite ? try Data(contentsOf: URL(fileURLWithPath: ledger.path)) : Data()
             #expect(throws: LedgerError.self) { try runReport("vandal", on: ledger, in: folder, reports: own.path) }
-            #expect(try Data(contentsOf: URL(fileURLWithPath: ledger.path)) == before)
+            #expect(try ledger.budgets() == budgets)
+            if backend == .sqlite { #expect(try Data(contentsOf: URL(fileURLWithPath: ledger.path)) == before) }
             let typo = #expect(throws: LedgerError.self) { try runReport("typo", on: ledger, in: folder, reports: own.path) }
             #expect(typo?.localizedDescription.contains(":perod_start") == true)
             #expect(throws: ReportError.notGroupable(report: "items")) { try runReport("items", on: ledger, in: folder, by: "team") }

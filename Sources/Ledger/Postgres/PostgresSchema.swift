@@ -123,6 +123,15 @@ enum PostgresSchema {
                 RETURN NEW;
             END $$;
             CREATE TRIGGER submissions_guard BEFORE UPDATE OR DELETE ON submissions FOR EACH ROW EXECUTE FUNCTION submissions_guard();
+            CREATE FUNCTION submissions_are_never_replaced() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF EXISTS (SELECT 1 FROM submissions WHERE id = NEW.id OR idempotency_key = NEW.idempotency_key) THEN
+                    RAISE EXCEPTION 'a submission with this id or idempotency key exists and is never replaced';
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER submissions_are_never_replaced BEFORE INSERT ON submissions
+                FOR EACH ROW EXECUTE FUNCTION submissions_are_never_replaced();
             \(refusal("no_truncate", "the ledger's history is never truncated"))
             CREATE TRIGGER submissions_never_truncated BEFORE TRUNCATE ON submissions EXECUTE FUNCTION no_truncate();
 

@@ -1,0 +1,95 @@
+import Foundation
+import Logging
+import NIOPosix
+import PostgresNIO
+import Testing
+
+/// The ledger's two backends, as test arguments: every ledger, gate, alert and report test runs
+/// on both, so that no behaviour exists on one only.
+///
+/// PostgreSQL is used when `KLING_LEDGER_TEST_POSTGRES` holds a server URL (`bash .ci/run`
+/// starts one and sets it); each test gets a database of its own, dropped afterwards. Without
+/// it the PostgreSQL cases are left out — and under CI that is a failure, never a skip.
+public enum LedgerBackend: String, Sendable, CaseIterable, CustomTestStringConvertible {
+    case sqlite, postgres
+
+    public var testDescription: String { self == .sqlite ? "SQLite" : "PostgreSQL" }
+
+    /// The server the PostgreSQL cases use, if any.
+    public static var postgresServer: String? {
+        ProcessInfo.processInfo.environment["KLING_LEDGER_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Whether the tests run under CI, where every backend must run.
+    public static var underCI: Bool { ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty } ?? false }
+
+    /// The backends to test: both when a server is configured (or under CI, where a missing
+    /// server then fails the PostgreSQL cases), else SQLite alone.
+    public static var all: [LedgerBackend] { postgresServer != nil || underCI ? [.sqlite, .postgres] : [.sqlite] }
+
+    /// Why the PostgreSQL cases do not run here, or `nil` when they do.
+    public static var postgresSkipReason: String? {
+        all.contains(.postgres)
+            ? nil
+            : "PostgreSQL cases skipped: KLING_LEDGER_TEST_POSTGRES is not set. `bash .ci/run` starts a server and runs them; "
+                + "or point it at a server of your own (postgres://user:password@127.0.0.1:5432/postgres)"
+    }
+
+    /// A fresh ledger location on this backend: a file in a new folder, or a new database.
+    /// Removed when `body` returns.
+    public func withScratchLocation<T>(_ body: (String) throws -> T) throws -> T {
+        let scratch = try Scratch(self)
+        defer { scratch.remove() }
+        return try body(scratch.location)
+    }
+
+    public func withScratchLocation<T>(_ body: (String) async throws -> T) async throws -> T {
+        let scratch = try Scratch(self)
+        defer { scratch.remove() }
+        return try await body(scratch.location)
+    }
+}
+
+public struct ScratchError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// A ledger file in a temporary folder, or a database on the test server.
+private struct Scratch {
+    let location: String
+    let cleanUp: () -> Void
+
+    init(_ backend: LedgerBackend) throws {
+        switch backend {
+        case .sqlite:
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kling-ledger-test-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            location = folder.appendingPathComponent("ledger.sqlite").path
+            cleanUp = { try? FileManager.default.removeItem(at: folder) }
+        case .postgres:
+            guard let server = LedgerBackend.postgresServer, var url = URLComponents(string: server) else {
+                throw ScratchError(description: "CI is set but KLING_LEDGER_TEST_POSTGRES is not: the PostgreSQL cases cannot run (bash .ci/run starts a server)")
+            }
+            let name = "kl_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
+            try Self.admin(server, "CREATE DATABASE \(name)")
+            url.path = "/" + name
+            location = url.string ?? server
+            cleanUp = { try? Self.admin(server, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+        }
+    }
+
+    func remove() { cleanUp() }
+
+    /// Runs one statement on the server's administrative database.
+    static func admin(_ server: String, _ sql: String) throws {
+        guard let url = URLComponents(string: server), let host = url.host else { throw ScratchError(description: "not a URL: KLING_LEDGER_TEST_POSTGRES") }
+        let configuration = PostgresConnection.Configuration(
+            host: host, port: url.port ?? 5432, username: url.user ?? "postgres", password: url.password,
+            database: String(url.path.drop(while: { $0 == "/" })), tls: .disable)
+        let connection = try PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: Logger(label: "test-admin")
+        ).wait()
+        defer { try? connection.close().wait() }
+        _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-admin")).wait()
+    }
+}
