@@ -179,7 +179,14 @@ let package = Package(
             ],
             exclude: ["Client"]
         ),
-        .testTarget(name: "KlingLedgerCLITests", dependencies: ["kling-ledger", "KlingSandbox", "KlingCore", "Ledger"]),
+        .testTarget(
+            name: "KlingLedgerCLITests",
+            dependencies: [
+                "kling-ledger", "KlingSandbox", "KlingCore", "Ledger", "LedgerTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
     ]
 )
 

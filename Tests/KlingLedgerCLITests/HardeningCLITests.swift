@@ -1,6 +1,7 @@
 import Foundation
 import KlingCore
 import KlingSandbox
+import LedgerTestSupport
 import Ledger
 import Testing
 
@@ -150,13 +151,16 @@ struct HardeningCLITests {
 
     // MARK: The process test: killed at random points, then sync and resolve as advised
 
-    @Test("Pixazo and official submits SIGKILLed at random points, then sync and resolve as the tool advises: nothing held, charges equal the provider's billing")
-    func killedAtRandom() async throws {
+    @Test(
+        "Pixazo and official submits SIGKILLed at random points (after the hold, during the create, while waiting), then sync and resolve as the tool advises: nothing held, charges equal the provider's billing",
+        arguments: LedgerBackend.all)
+    func killedAtRandom(_ backend: LedgerBackend) async throws {
         let sandbox = try await Sandbox.start(delay: .seconds(1), credentials: .random())
         defer { Task { await sandbox.stop() } }
-        let folder = try Self.scratch()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let ledger = folder.appendingPathComponent("ledger.sqlite").path
+        try await backend.withScratchLocation { ledger in try await killedAtRandom(sandbox: sandbox, ledger: ledger) }
+    }
+
+    private func killedAtRandom(sandbox: Sandbox, ledger: String) async throws {
         let environment = sandbox.environment.merging(["KLING_LEDGER_DB": ledger]) { $1 }
         var generator = SystemRandomNumberGenerator()
         enum Moment: CaseIterable { case beforeSend, duringCreate, duringWait }
