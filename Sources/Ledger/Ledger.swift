@@ -131,6 +131,12 @@ public final class Ledger: Sendable {
     ///
     /// For the short, hot writes of many concurrent callers (the gate's holds and records).
     public func batched<T: Sendable>(_ body: @escaping @Sendable (Ledger) throws -> T) async throws -> T {
+        if PostgresLocation.isURL(path), (try? PostgresLocation(url: path).connections) == 1 {
+            // One connection only: the write runs on the store's own, as a transaction of its own.
+            var outcome: Result<T, any Error>?
+            try write { _ throws(LedgerError) in outcome = Result { try savepoint { try body(self) } } }
+            return try outcome.map { try $0.get() } ?? { throw LedgerError.corrupt("a batched write that never ran") }()
+        }
         let writer = try writer.withLock { writer throws(LedgerError) -> GroupCommitWriter in
             if let writer { return writer }
             let started = GroupCommitWriter(ledger: try Ledger(path: path, access: .write))

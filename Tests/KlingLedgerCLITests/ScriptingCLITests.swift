@@ -222,7 +222,7 @@ struct ScriptingCLITests {
 
             let help = try runCLI(["submit", "--help"])
             #expect(!help.stdout.contains("--at <date>"), "submit is priced when it is made")
-            #expect(help.stdout.contains("--ledger <path>") && help.stdout.contains("--extend <submission-id>"))
+            #expect(help.stdout.contains("--ledger <path-or-url>") && help.stdout.contains("--extend <submission-id>"))
 
             let version = try runCLI(["--version"])
             #expect(version.status == 0 && version.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)

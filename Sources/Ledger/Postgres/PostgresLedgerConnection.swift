@@ -25,7 +25,7 @@ final class PostgresLedgerConnection: LedgerConnection {
     /// The advisory lock key every write transaction takes ("KLDG").
     static let writeLock: Int64 = 0x4B4C_4447
 
-    init(_ location: PostgresLocation, statementTimeout: Duration? = .seconds(60)) throws(LedgerError) {
+    init(_ location: PostgresLocation) throws(LedgerError) {
         self.location = location
         var configuration = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password, database: location.database,
@@ -38,9 +38,7 @@ final class PostgresLedgerConnection: LedgerConnection {
         } catch {
             throw .unreachable(server: location.description, reason: Self.reason(error))
         }
-        if let statementTimeout {
-            try execute("SET statement_timeout = \(statementTimeout.components.seconds * 1000)")
-        }
+        try execute("SET statement_timeout = \(location.statementTimeout.components.seconds * 1000)")
     }
 
     deinit {
@@ -320,6 +318,7 @@ final class PostgresLedgerConnection: LedgerConnection {
             if let message = error.serverInfo?[.message] { return message }
             switch error.code {
             case .connectionError: return "no answer from the server (is it running, and is the port right?)"
+            case .authMechanismRequiresPassword: return "the server asks for a password and none was given"
             case .serverClosedConnection, .uncleanShutdown: return "the server closed the connection"
             default: return "\(error.code)"
             }

@@ -12,6 +12,14 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
     public let user: String
     public let database: String
     let password: String?
+    /// How long one statement may run before the server cancels it (`?statement_timeout=`
+    /// seconds; 60 by default).
+    public let statementTimeout: Duration
+    /// Connections a process opens (`?connections=`): 2 by default, the store's and the batched
+    /// writer's, so that many concurrent holds share one commit; 1 makes batched writes run on
+    /// the store's own connection. More would not write faster: every write takes the ledger's
+    /// lock, so writers go one at a time whatever the count.
+    public let connections: Int
 
     /// Whether `text` names a PostgreSQL ledger rather than a file.
     public static func isURL(_ text: String) -> Bool {
@@ -28,6 +36,20 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         guard !database.isEmpty else {
             throw .badLocation("\(Self.redacted(text)) names no database; write it as postgres://user@host:5432/database")
         }
+        var timeout = 60
+        var connections = 2
+        for item in url.queryItems ?? [] {
+            switch (item.name, item.value.flatMap(Int.init)) {
+            case ("statement_timeout", let seconds?) where seconds >= 1: timeout = seconds
+            case ("connections", let count?) where (1...2).contains(count): connections = count
+            default:
+                throw .badLocation(
+                    "\(Self.redacted(text)): ?\(item.name)=\(item.value ?? "") is not understood. The options are statement_timeout=SECONDS "
+                        + "(at least 1) and connections=1 or 2; TLS is not supported yet, so reach the server over a private network or a tunnel")
+            }
+        }
+        self.statementTimeout = .seconds(timeout)
+        self.connections = connections
         let user = url.user.flatMap { $0.removingPercentEncoding ?? $0 } ?? environment["PGUSER"] ?? environment["USER"] ?? "postgres"
         let port = url.port ?? 5432
         self.host = host

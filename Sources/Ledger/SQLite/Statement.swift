@@ -213,6 +213,29 @@ public struct Row {
         }
     }
 
+    /// The column's value with its type: an integer, text or `NULL` (for copying rows whatever
+    /// their columns are).
+    public func value(_ column: Int32) -> SQLValue {
+        switch source {
+        case .statement(let statement):
+            switch sqlite3_column_type(statement.rowHandle, column) {
+            case SQLITE_NULL: return .null
+            case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement.rowHandle, column))
+            default: return .text(text(column))
+            }
+        case .values(let values):
+            return values.cells[Int(column)]
+        }
+    }
+
+    /// The names of the columns, in order.
+    public var columnNames: [String] {
+        switch source {
+        case .statement(let statement): statement.columnNames
+        case .values(let values): values.names
+        }
+    }
+
     /// The column as an integer, or `nil` for `NULL`.
     public func optionalInt64(_ column: Int32) -> Int64? {
         isNull(column) ? nil : int64(column)

@@ -9,9 +9,11 @@ struct LedgerOptions: ParsableArguments {
     @Option(
         name: .customLong("ledger"),
         help: ArgumentHelp(
-            "The ledger file.",
-            discussion: "Default: $KLING_LEDGER_DB, else ~/.local/share/kling-ledger/ledger.sqlite.",
-            valueName: "path"))
+            "The ledger: a file, or a PostgreSQL URL (postgres://user@host:5432/database) shared by several machines.",
+            discussion: """
+                Default: $KLING_LEDGER_DB, else ~/.local/share/kling-ledger/ledger.sqlite. A URL's password may be in it,                 in PGPASSWORD, or in ~/.pgpass; options: ?statement_timeout=SECONDS&connections=1|2.
+                """,
+            valueName: "path-or-url"))
     var ledgerPath: String?
 
     /// The ledger file in force.

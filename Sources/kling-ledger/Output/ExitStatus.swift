@@ -41,7 +41,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .usage: "invalid request or usage: a bad option, an invalid or unpriceable job, an idempotency key reused for another request"
         case .dataError: "no such submission, budget or target, or it is not in a state for this (e.g. resolving a settled one)"
         case .noLedger: "no ledger at the path (commands that only read never create one)"
-        case .unavailable: "provider unavailable or refusing for now: nothing was created; try again later"
+        case .unavailable: "provider (or the PostgreSQL ledger's server) unavailable or refusing for now: nothing was created; try again later"
         case .ledgerUnusable: "the ledger file cannot be used: not a ledger, damaged, locked, a disk error"
         case .notFinished: "not finished: the outcome is unknown (hold kept) or `--wait` timed out; `sync` later"
         case .noPermission: "not allowed: the provider refused the credential, or the ledger is read-only for this user"
@@ -58,6 +58,10 @@ enum ExitStatus: Int32, CaseIterable {
     /// The exit code an error ends the command with.
     static func of(_ error: any Error) -> ExitStatus {
         switch error {
+        case LedgerError.unreachable:
+            .unavailable
+        case LedgerError.badLocation:
+            .usage
         case let error as LedgerError:
             switch error.kind {
             case .missing: .noLedger
