@@ -149,7 +149,7 @@ extension Ledger {
     ) throws(LedgerError) -> SubmissionRecord {
         try serialized { () throws(LedgerError) in
             guard let record = try submission(id: id) else {
-                throw .notFound("there is no submission \(id) in \(path); `kling-ledger list` shows them")
+                throw .notFound("there is no submission \(id) in \(location); `kling-ledger list` shows them")
             }
             if record.state == .pending, let sender = record.sender, sender.liveness == .alive {
                 throw .conflict(
@@ -191,7 +191,7 @@ extension Ledger {
     ) throws(LedgerError) -> SubmissionRecord {
         try connection.write { () throws(LedgerError) in
             guard let current = try submission(id: id) else {
-                throw .notFound("there is no submission \(id) in \(path); `kling-ledger list` shows them")
+                throw .notFound("there is no submission \(id) in \(location); `kling-ledger list` shows them")
             }
             guard allowed.contains(current.state) else {
                 let settled = current.state.isOpen ? "" : " and settled: nothing is left to close"

@@ -72,7 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
             let ledgerPath = ledger.path
             try await gateway.run { port in
                 // Unbuffered, so a supervisor (or a test) reading a pipe sees the port at once.
-                let line = "Gateway listening on http://\(configuration.host):\(port) (ledger \(ledgerPath)); SIGTERM or Ctrl-C stops it\n"
+                let line = "Gateway listening on http://\(configuration.host):\(port) (ledger \(Ledger.displayName(ledgerPath))); SIGTERM or Ctrl-C stops it\n"
                 FileHandle.standardOutput.write(Data(line.utf8))
             }
             print("Gateway stopped.")

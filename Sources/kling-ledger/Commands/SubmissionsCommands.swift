@@ -25,7 +25,7 @@ struct StatusCommand: ParsableCommand {
             let store = try ledger.open(.read)
             if let id {
                 guard let record = try store.submission(id: id) else {
-                    throw LedgerError.notFound("there is no submission \(id) in \(store.path); `kling-ledger list` shows them")
+                    throw LedgerError.notFound("there is no submission \(id) in \(store.location); `kling-ledger list` shows them")
                 }
                 if json { try printJSON(SubmissionJSON(record)) } else { print(SubmissionText.describe(record)) }
                 return
