@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gateway
+import Ledger
 import Logging
 
 /// `kling-ledger serve`: the gateway.
