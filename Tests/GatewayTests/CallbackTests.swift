@@ -26,7 +26,9 @@ struct GatewayCallbackTests {
 
     @Test("With --public-url the provider calls the gateway, which re-reads and settles; the caller hears each status once, after settlement, signed with its key")
     func relayedOncePerStatus() async throws {
-        try await GatewayFixture.with(delay: .milliseconds(900), publicURL: true) { fixture in
+        // Processing from 1 s to 3 s: wide enough that the gateway's re-read of the processing
+        // callback still sees it processing on a loaded machine.
+        try await GatewayFixture.with(delay: .seconds(3), publicURL: true) { fixture in
             let key = try fixture.issue(team: "video")
             // The provider repeats its final callback three times; a caller must hear it once.
             fixture.sandbox.inject(.repeatCallbacks(3), provider: .kling)
