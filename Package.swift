@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Gate", targets: ["Gate"]),
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Gateway", targets: ["Gateway"]),
+        .library(name: "Dashboard", targets: ["Dashboard"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
         // The shared ledger's second backend.
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // The system SQLite, linked directly: no wrapper package between the ledger and libsqlite3.
@@ -110,7 +112,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "KlingCore", "KlingAPI", "KlingAuth", "Ledger", "Gate", "Pricing",
+                "Dashboard", "KlingCore", "KlingAPI", "KlingAuth", "Ledger", "Gate", "Pricing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -124,10 +126,23 @@ let package = Package(
         .executableTarget(
             name: "kling-ledger",
             dependencies: [
-                "KlingCore", "Pricing", "Ledger", "KlingAPI", "KlingSandbox", "Gate", "Reports", "Gateway",
+                "KlingCore", "Pricing", "Ledger", "KlingAPI", "KlingSandbox", "Gate", "Reports", "Gateway", "Dashboard",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // The spend dashboard: Mustache templates (bundled) and SVG charts drawn here.
+        .target(
+            name: "Dashboard",
+            dependencies: [
+                "KlingCore", "Ledger", "Reports",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            resources: [.copy("Templates")]
         ),
         .testTarget(name: "KlingCoreTests", dependencies: ["KlingCore"]),
         .testTarget(name: "PricingTests", dependencies: ["Pricing", "KlingCore"]),

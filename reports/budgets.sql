@@ -21,4 +21,5 @@ FROM budgets b LEFT JOIN budget_usage u ON u.budget_id = b.id AND (
     OR (b.period = 'total' AND u.period_start = 'total')
     OR (b.period IN ('week', 'day') AND u.period_start >= :period_start AND u.period_start < :period_end))
 WHERE b.created_at < :period_end AND (b.removed_at IS NULL OR b.removed_at >= :period_start)
+    AND (:team = '' OR (b.scope = 'team' AND b.scope_value = :team))
 ORDER BY b.id, 5

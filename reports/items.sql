@@ -2,6 +2,7 @@
 --
 -- Parameters: :period_start and :period_end bound the month in the ledger's time zone (as UTC
 -- timestamps). Refusals are listed too (no money). Credentials are never in the ledger.
+-- :team limits it to one team ('' for every team: the dashboard's team keys download theirs).
 SELECT
     s.id, s.created_at, s.updated_at, s.state,
     s.team, s.project, s.user_name AS user, s.tags,
@@ -14,5 +15,5 @@ SELECT
     usd(coalesce(m.held_micros, 0)) AS held_usd,
     s.error_code, s.error_message, s.idempotency_key
 FROM submissions s LEFT JOIN submission_balances m ON m.submission_id = s.id
-WHERE s.created_at >= :period_start AND s.created_at < :period_end
+WHERE s.created_at >= :period_start AND s.created_at < :period_end AND (:team = '' OR s.team = :team)
 ORDER BY s.created_at, s.id

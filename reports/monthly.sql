@@ -23,6 +23,6 @@ SELECT
     count(*) FILTER (WHERE s.state IN ('failed', 'send_failed')) AS failed,
     count(*) FILTER (WHERE s.state IN ('pending', 'submitted', 'processing', 'unknown')) AS open
 FROM submissions s LEFT JOIN submission_balances m ON m.submission_id = s.id
-WHERE s.created_at >= :period_start AND s.created_at < :period_end AND s.state <> 'rejected'
+WHERE s.created_at >= :period_start AND s.created_at < :period_end AND s.state <> 'rejected' AND (:team = '' OR s.team = :team)
 GROUP BY 1, 2, 3, 4, 5, 6, 7
 ORDER BY 1, 2, 3, 4, 5, 6, 7

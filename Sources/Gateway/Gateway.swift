@@ -1,3 +1,4 @@
+import Dashboard
 import Foundation
 import Gate
 import Hummingbird
@@ -56,6 +57,7 @@ public struct Gateway: Sendable {
     let officialCallbackSigner: WebhookSignature?
     let metrics: GatewayMetrics
     let limiter: InFlightLimiter
+    let dashboard: Dashboard
     let unitPrice: UnitPrice?
     let logger: Logger
 
@@ -78,6 +80,7 @@ public struct Gateway: Sendable {
         self.officialCallbackSigner = environment["KLING_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : WebhookSignature(secret: $0) }
         self.metrics = metrics
         self.limiter = InFlightLimiter(limit: configuration.maxInFlightPerKey)
+        self.dashboard = try Dashboard()
         self.unitPrice = try UnitPrice.override(option: nil, environment: environment)
         self.logger = logger
     }
@@ -95,6 +98,11 @@ public struct Gateway: Sendable {
         PixazoSurface(gateway: self).register(on: router)
         AceDataSurface(gateway: self).register(on: router)
         ProviderCallbacks(gateway: self, officialSigner: officialCallbackSigner).register(on: router)
+        dashboard.register(on: router, prefix: "/ui") { request in
+            let key = try await dashboardKey(request)
+            let ledger = try gate.withLedger(.write) { $0 }
+            return (ledger, key.role == .admin ? .everyone : .team(key.scope.team))
+        }
         return router
     }
 
@@ -142,6 +150,24 @@ public struct Gateway: Sendable {
 
     // MARK: Callers
 
+    /// Whose dashboard this is: a browser gives the API key as the password of a Basic login
+    /// (any user name); a script may send it as Bearer. A team's key sees its team, an admin
+    /// key every team.
+    func dashboardKey(_ request: Request) async throws -> GatewayKey {
+        var authorization = request.headers[.authorization]
+        if let header = authorization, header.hasPrefix("Basic "),
+            let decoded = Data(base64Encoded: String(header.dropFirst("Basic ".count))).map({ String(decoding: $0, as: UTF8.self) }),
+            let colon = decoded.firstIndex(of: ":")
+        {
+            authorization = "Bearer " + decoded[decoded.index(after: colon)...]
+        }
+        guard authorization != nil else {
+            throw KlingRefusal(1001, "The dashboard needs a key: give an API key from `kling-ledger keys create` as the password")
+        }
+        let now = Date()
+        return try gate.withLedger(.write) { ledger in try authenticator.caller(authorization: authorization, ledger: ledger, now: now) }
+    }
+
     /// The callback address a provider is given for a submission: the gateway's own, so it can
     /// settle first and then relay the change to the caller. Pixazo takes no callback.
     func providerCallbackAddress(_ provider: Provider) -> @Sendable (String) -> String? {
@@ -160,6 +186,9 @@ public struct Gateway: Sendable {
             try authenticator.caller(authorization: authorization ?? request.headers[.authorization], ledger: ledger, now: now)
         }
         context.log.identify(caller)
+        guard caller.role == .caller else {
+            throw KlingRefusal(1000, "key \(caller.id) is an admin key: it opens the dashboard (/ui) and spends nothing; call with a team's key")
+        }
         guard limiter.enter(caller.id) else {
             throw KlingRefusal(
                 1302, "rate limit: key \(caller.id) already has \(limiter.perKey) requests in flight at this gateway; retry when one has been answered")

@@ -10,11 +10,12 @@ public enum ReportRunner {
     /// `:period_end` (the month's bounds as ledger timestamps, end exclusive),
     /// `:billing_period_start` and `:billing_period_end` (the same instants as
     /// `2026-11-01T00:00:00Z`), `:time_zone`; and for a groupable report `:by_<dimension>`
-    /// (1 or 0) and `:tag_key`.
+    /// (1 or 0) and `:tag_key`; `:team`, the one team a report is limited to ('' for all:
+    /// the dashboard's team keys see their team's rows only, in the definitions that use it).
     /// - Returns: the number of rows written.
     @discardableResult
     public static func run(
-        _ report: ReportDefinition, on ledger: Ledger, month: ReportMonth, grouping: Grouping? = nil, into writer: CSVWriter
+        _ report: ReportDefinition, on ledger: Ledger, month: ReportMonth, grouping: Grouping? = nil, team: String? = nil, into writer: CSVWriter
     ) throws -> Int {
         let zone = try ledger.timeZone()
         let (start, end) = month.bounds(in: zone)
@@ -22,7 +23,7 @@ public enum ReportRunner {
             "month": .text(month.description),
             "period_start": .text(Timestamp.string(start)), "period_end": .text(Timestamp.string(end)),
             "billing_period_start": .text(focusTimestamp(start)), "billing_period_end": .text(focusTimestamp(end)),
-            "time_zone": .text(zone.identifier),
+            "time_zone": .text(zone.identifier), "team": .text(team ?? ""),
         ]
         var dropped: Set<String> = []
         var order: [String] = []  // the chosen dimensions, in the order asked for

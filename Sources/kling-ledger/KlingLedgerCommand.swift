@@ -24,7 +24,7 @@ struct KlingLedgerCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, SubmitCommand.self, StatusCommand.self, ListCommand.self, SyncCommand.self, ResolveCommand.self, BudgetCommand.self,
             ReportCommand.self, ReconcileCommand.self, PacksCommand.self, AlertsCommand.self,
-            QuoteCommand.self, CompareCommand.self, PricingCommand.self, ServeCommand.self, KeysCommand.self, LedgerCommand.self,
+            QuoteCommand.self, CompareCommand.self, PricingCommand.self, ServeCommand.self, KeysCommand.self, LedgerCommand.self, DashboardCommand.self,
             SandboxCommand.self,
         ]
     )

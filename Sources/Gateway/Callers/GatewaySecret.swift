@@ -34,12 +34,12 @@ public struct GatewaySecret: Sendable {
 
     /// Issues a key to a scope and records its public parts: the only time its secrets exist
     /// outside a caller's hands.
-    public func issue(to scope: CallerScope, expiresAt: Date?, ledger: Ledger, now: Date = Date()) throws -> IssuedKey {
+    public func issue(to scope: CallerScope, role: GatewayKey.Role = .caller, expiresAt: Date?, ledger: Ledger, now: Date = Date()) throws -> IssuedKey {
         let id = "gk_" + Self.random(9)
         let accessKey = "ak_" + Self.random(18)
         let apiKey = "kl_" + Self.random(32)
         let key = try ledger.createGatewayKey(
-            NewGatewayKey(id: id, accessKey: accessKey, apiKeyDigest: Self.digest(apiKey: apiKey), scope: scope, expiresAt: expiresAt), at: now)
+            NewGatewayKey(id: id, accessKey: accessKey, apiKeyDigest: Self.digest(apiKey: apiKey), scope: scope, role: role, expiresAt: expiresAt), at: now)
         return IssuedKey(key: key, secretKey: secretKey(forAccessKey: accessKey), apiKey: apiKey)
     }
 

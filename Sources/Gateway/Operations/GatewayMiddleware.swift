@@ -91,6 +91,8 @@ struct GatewayMiddleware: RouterMiddleware {
             return refusal
         case let refusal as BearerCredential.Refusal:
             return KlingRefusal(refusal.code, refusal.message)
+        case let error as HTTPError where Dialect(path: request.uri.path) == .dashboard:
+            return KlingRefusal(error.status == .notFound ? 1203 : error.status == .badRequest ? 1201 : 5000, error.body ?? "\(error.status)")
         case let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed:
             return .notServed(request.method, request.uri.path)
         case let error as HTTPError where error.status == .contentTooLarge:

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// Which provider's API a request speaks, told by its path, so that a refusal reaches the
 /// caller in the shape its client reads: the official envelope (also KKIAI's, under
@@ -7,9 +8,13 @@ import Hummingbird
 /// Refusals are made once, with the official codes; only here do they take a provider's shape.
 enum Dialect: Equatable {
     case official, pixazo, acedata
+    /// The dashboard's pages: a small HTML page, and a password prompt for a missing key.
+    case dashboard
 
     init(path: String) {
-        if path.hasPrefix("/kling-ai-") {
+        if path == "/ui" || path.hasPrefix("/ui/") {
+            self = .dashboard
+        } else if path.hasPrefix("/kling-ai-") {
             self = .pixazo
         } else if path.hasPrefix("/kling/"), !path.hasPrefix("/kling/v1/") {
             self = .acedata
@@ -29,6 +34,15 @@ enum Dialect: Equatable {
         case .acedata:
             let (status, code) = Self.aceData(refusal.code)
             return KlingAnswer.json(status, ["success": false, "error": ["code": code, "message": refusal.message], "trace_id": requestID])
+        case .dashboard:
+            var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
+            if (1000...1004).contains(refusal.code) {
+                headers[.wwwAuthenticate] = "Basic realm=\"KlingLedger dashboard\", charset=\"UTF-8\""
+            }
+            let text = refusal.message.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            let page = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                + "<title>KlingLedger</title><body style=\"font-family: system-ui, sans-serif; padding: 1rem\"><h1>\(refusal.httpStatus.code)</h1><p>\(text)</p></body></html>"
+            return Response(status: refusal.httpStatus, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page)))
         }
     }
 

@@ -9,10 +9,17 @@ public struct GatewayKey: Sendable, Equatable {
         case active, expired, revoked
     }
 
+    /// What a key may do: spend as its scope (a caller's), or read every team's numbers on the
+    /// dashboard and spend nothing (an admin's).
+    public enum Role: String, Sendable {
+        case caller, admin
+    }
+
     public let id: String
     /// The public half of the JWT pair, the token's `iss`.
     public let accessKey: String
     public let scope: CallerScope
+    public let role: Role
     public let createdAt: Date
     public let expiresAt: Date?
     public let revokedAt: Date?
@@ -50,19 +57,21 @@ public struct NewGatewayKey: Sendable {
     /// Hex SHA-256 of the static API key.
     public let apiKeyDigest: String
     public let scope: CallerScope
+    public let role: GatewayKey.Role
     public let expiresAt: Date?
 
-    public init(id: String, accessKey: String, apiKeyDigest: String, scope: CallerScope, expiresAt: Date?) {
+    public init(id: String, accessKey: String, apiKeyDigest: String, scope: CallerScope, role: GatewayKey.Role = .caller, expiresAt: Date?) {
         self.id = id
         self.accessKey = accessKey
         self.apiKeyDigest = apiKeyDigest
         self.scope = scope
+        self.role = role
         self.expiresAt = expiresAt
     }
 }
 
 extension Ledger {
-    private static let gatewayKeyColumns = "id, access_key, team, project, user_name, created_at, expires_at, revoked_at"
+    private static let gatewayKeyColumns = "id, access_key, team, project, user_name, role, created_at, expires_at, revoked_at"
 
     /// Records a newly issued key.
     public func createGatewayKey(_ key: NewGatewayKey, at instant: Date = Date()) throws(LedgerError) -> GatewayKey {
@@ -70,10 +79,10 @@ extension Ledger {
             let created = Timestamp.string(instant)
             try connection.write { () throws(LedgerError) in
                 try connection.run(
-                    "INSERT INTO gateway_keys (id, access_key, api_key_sha256, team, project, user_name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO gateway_keys (id, access_key, api_key_sha256, team, project, user_name, role, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         .text(key.id), .text(key.accessKey), .text(key.apiKeyDigest), .text(key.scope.team), .text(key.scope.project),
-                        .text(key.scope.user), .text(created), .text(key.expiresAt.map(Timestamp.string)),
+                        .text(key.scope.user), .text(key.role.rawValue), .text(created), .text(key.expiresAt.map(Timestamp.string)),
                     ])
             }
             guard let stored = try gatewayKey(id: key.id) else { throw .corrupt("gateway key \(key.id) was not stored") }
@@ -127,7 +136,7 @@ extension Ledger {
             return GatewayKey(
                 id: row.text("id"), accessKey: row.text("access_key"),
                 scope: CallerScope(team: row.text("team"), project: row.optionalText("project"), user: row.optionalText("user_name")),
-                createdAt: created, expiresAt: row.optionalText("expires_at").flatMap(Timestamp.date),
+                role: GatewayKey.Role(rawValue: row.text("role")) ?? .caller, createdAt: created, expiresAt: row.optionalText("expires_at").flatMap(Timestamp.date),
                 revokedAt: row.optionalText("revoked_at").flatMap(Timestamp.date))
         }
     }

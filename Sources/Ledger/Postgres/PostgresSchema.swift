@@ -9,7 +9,7 @@ import Foundation
 /// `seq` gives submissions the insertion order SQLite's `rowid` gives.
 enum PostgresSchema {
     /// Versions of the PostgreSQL schema, applied in order, each once. Append; never edit.
-    static let migrations: [Migration] = [ledgerVersion8]
+    static let migrations: [Migration] = [ledgerVersion8, adminKeys]
 
     private static func timestampCheck(_ column: String) -> String {
         "CHECK (\(column) ~ '^[0-9]{4}-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9][.][0-9]{3}Z$')"
@@ -411,5 +411,25 @@ enum PostgresSchema {
                 SELECT ((target::jsonb - ARRAY(SELECT key FROM jsonb_each(patch::jsonb) WHERE value = 'null'::jsonb))
                     || jsonb_strip_nulls(patch::jsonb))::text
             $$;
+            """)
+
+    /// SQLite's version 9: admin keys.
+    static let adminKeys = Migration(
+        version: 2, name: "admin keys (SQLite version 9)",
+        sql: """
+            ALTER TABLE gateway_keys ADD COLUMN role TEXT NOT NULL DEFAULT 'caller' CHECK (role IN ('caller', 'admin'));
+            CREATE OR REPLACE FUNCTION gateway_keys_change_only_by_revoking() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' THEN
+                    RAISE EXCEPTION 'a gateway key is revoked, never deleted: its submissions name it';
+                END IF;
+                IF OLD.revoked_at IS NOT NULL OR NEW.revoked_at IS NULL
+                    OR (OLD.id, OLD.access_key, OLD.api_key_sha256, OLD.team, OLD.project, OLD.user_name, OLD.created_at, OLD.expires_at, OLD.role)
+                       IS DISTINCT FROM
+                       (NEW.id, NEW.access_key, NEW.api_key_sha256, NEW.team, NEW.project, NEW.user_name, NEW.created_at, NEW.expires_at, NEW.role) THEN
+                    RAISE EXCEPTION 'a gateway key can only be revoked, once';
+                END IF;
+                RETURN NEW;
+            END $$;
             """)
 }

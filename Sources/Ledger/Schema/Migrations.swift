@@ -1,7 +1,7 @@
 /// The ledger schema, in order. Append new migrations; never change a released one.
 enum Migrations {
     static let all: [Migration] = [
-        submissionsAndEntries, budgets, alerts, balances, sendersAndOverruns, reconciliations, gatewayKeys, callbackRelay,
+        submissionsAndEntries, budgets, alerts, balances, sendersAndOverruns, reconciliations, gatewayKeys, callbackRelay, adminKeys,
     ]
 
     /// Alerts are records of what happened: never changed, never deleted. Created with the
@@ -524,6 +524,23 @@ enum Migrations {
             BEGIN
                 INSERT OR IGNORE INTO callback_deliveries (submission_id, status, queued_at, next_attempt_at)
                 VALUES (NEW.id, NEW.state, NEW.updated_at, NEW.updated_at);
+            END;
+            """)
+
+    /// Admin keys: they open every team's numbers on the dashboard, and spend nothing. A key's
+    /// role is part of it and never changes, like the rest.
+    static let adminKeys = Migration(
+        version: 9, name: "admin keys",
+        sql: """
+            ALTER TABLE gateway_keys ADD COLUMN role TEXT NOT NULL DEFAULT 'caller' CHECK (role IN ('caller', 'admin'));
+            DROP TRIGGER gateway_keys_change_only_by_revoking;
+            CREATE TRIGGER gateway_keys_change_only_by_revoking BEFORE UPDATE ON gateway_keys
+            WHEN OLD.revoked_at IS NOT NULL OR NEW.revoked_at IS NULL OR NEW.id IS NOT OLD.id OR NEW.access_key IS NOT OLD.access_key
+                OR NEW.api_key_sha256 IS NOT OLD.api_key_sha256 OR NEW.team IS NOT OLD.team OR NEW.project IS NOT OLD.project
+                OR NEW.user_name IS NOT OLD.user_name OR NEW.created_at IS NOT OLD.created_at OR NEW.expires_at IS NOT OLD.expires_at
+                OR NEW.role IS NOT OLD.role
+            BEGIN
+                SELECT RAISE(ABORT, 'a gateway key can only be revoked, once');
             END;
             """)
 }

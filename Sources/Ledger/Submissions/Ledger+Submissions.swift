@@ -115,3 +115,28 @@ extension Ledger {
         return text
     }
 }
+
+/// One movement of a submission's money, as the ledger recorded it.
+public struct EntryRecord: Sendable, Equatable {
+    public let id: Int64
+    public let kind: EntryKind
+    public let amount: USD
+    public let note: String?
+    public let createdAt: Date
+}
+
+extension Ledger {
+    /// A submission's money movements, oldest first.
+    public func entries(ofSubmission id: String) throws(LedgerError) -> [EntryRecord] {
+        try serialized { () throws(LedgerError) in
+            try connection.query(
+                "SELECT id, kind, amount_micros, note, created_at FROM entries WHERE submission_id = ? ORDER BY id", [.text(id)]
+            ) { row throws(LedgerError) in
+                guard let kind = EntryKind(rawValue: row.text("kind")), let created = Timestamp.date(row.text("created_at")) else {
+                    throw .corrupt("entry \(row.int64("id"))")
+                }
+                return EntryRecord(id: row.int64("id"), kind: kind, amount: USD(micros: row.int64("amount_micros")), note: row.optionalText("note"), createdAt: created)
+            }
+        }
+    }
+}

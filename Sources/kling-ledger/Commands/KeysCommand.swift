@@ -22,7 +22,8 @@ struct KeysCommand: ParsableCommand {
                 """)
 
         @OptionGroup var ledger: LedgerOptions
-        @Option(help: "The team the key spends as.") var team: String
+        @Option(help: "The team the key spends as.") var team: String?
+        @Flag(help: "An admin key: it opens every team's numbers on the dashboard (serve's /ui) and spends nothing.") var admin = false
         @Option(help: "The project within the team.") var project: String?
         @Option(help: "The user within the team.") var user: String?
         @Option(help: ArgumentHelp("When the key stops working: a date (2026-12-31, UTC midnight) or an ISO 8601 instant.", valueName: "date"))
@@ -30,7 +31,11 @@ struct KeysCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
-            for (name, value) in [("--team", team), ("--project", project ?? "x"), ("--user", user ?? "x")] where value.isEmpty {
+            if admin, team != nil || project != nil || user != nil {
+                throw ValidationError("an admin key sees every team and spends as none: give --admin without --team, --project or --user")
+            }
+            if !admin, team == nil { throw ValidationError("give --team TEAM (the team the key spends as), or --admin for a dashboard key") }
+            for (name, value) in [("--team", team ?? "x"), ("--project", project ?? "x"), ("--user", user ?? "x")] where value.isEmpty {
                 throw ValidationError("\(name) must not be empty")
             }
             if let expires, try expiry(expires) <= Date() { throw ValidationError("--expires \(expires) is in the past") }
@@ -39,15 +44,22 @@ struct KeysCommand: ParsableCommand {
         func run() throws {
             try reportingFailures {
                 let secret = try GatewaySecret.fromEnvironment()
+                // An admin key's team is "*": it is never a team's name, and nothing spends as it.
                 let issued = try secret.issue(
-                    to: CallerScope(team: team, project: project, user: user), expiresAt: try expires.map(expiry), ledger: try ledger.open(.create))
+                    to: CallerScope(team: team ?? "*", project: project, user: user), role: admin ? .admin : .caller,
+                    expiresAt: try expires.map(expiry), ledger: try ledger.open(.create))
                 if json { return try printJSON(IssuedKeyJSON(issued)) }
-                print("Issued key \(issued.key.id) for \(issued.key.scope)\(issued.key.expiresAt.map { ", expires \(Timestamp.string($0))" } ?? "").")
+                print("Issued \(admin ? "admin key" : "key") \(issued.key.id) for \(admin ? "the dashboard, every team" : issued.key.scope.description)\(issued.key.expiresAt.map { ", expires \(Timestamp.string($0))" } ?? "").")
                 print("These secrets are shown now and never again; the ledger keeps none of them.")
                 print("  access key:  \(issued.key.accessKey)")
                 print("  secret key:  \(issued.secretKey)")
                 print("  API key:     \(issued.apiKey)")
-                print("Sign JWTs with the pair as for Kling (HS256, iss = access key), or send \"Authorization: Bearer <API key>\".")
+                if admin {
+                    print("Open serve's /ui in a browser and give the API key as the password (any user name).")
+                } else {
+                    print("Sign JWTs with the pair as for Kling (HS256, iss = access key), or send \"Authorization: Bearer <API key>\".")
+                    print("The API key is also the password of serve's dashboard (/ui), which shows this team's numbers.")
+                }
                 print("Revoke with: kling-ledger keys revoke \(issued.key.id)")
             }
         }
@@ -72,7 +84,7 @@ struct KeysCommand: ParsableCommand {
                 guard !keys.isEmpty else { return print("No keys issued. Issue one with: kling-ledger keys create --team TEAM") }
                 for key in keys {
                     let expiry = key.expiresAt.map { ", expires \(Timestamp.string($0))" } ?? ""
-                    print("\(key.id)  \(key.status().rawValue)  \(key.scope)  access key \(key.accessKey)  issued \(Timestamp.string(key.createdAt))\(expiry)")
+                    print("\(key.id)  \(key.status().rawValue)  \(key.role == .admin ? "admin (every team)" : key.scope.description)  access key \(key.accessKey)  issued \(Timestamp.string(key.createdAt))\(expiry)")
                 }
             }
         }
@@ -99,6 +111,7 @@ struct KeysCommand: ParsableCommand {
 struct KeyJSON: Encodable {
     let id: String
     let status: String
+    let role: String
     let team: String
     @Nullable var project: String?
     @Nullable var user: String?
@@ -110,6 +123,7 @@ struct KeyJSON: Encodable {
     init(_ key: GatewayKey) {
         id = key.id
         status = key.status().rawValue
+        role = key.role.rawValue
         team = key.scope.team
         project = key.scope.project
         user = key.scope.user

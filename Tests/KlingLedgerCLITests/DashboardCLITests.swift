@@ -1,0 +1,171 @@
+import Foundation
+import KlingCore
+import Ledger
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `kling-ledger dashboard` on the demo's ledger, read as a person and as a browser would.
+@Suite("Dashboard", .serialized)
+struct DashboardCLITests {
+    /// A running `kling-ledger dashboard`, its port read from what it prints.
+    final class Running: @unchecked Sendable {  // touched only by the test that started it
+        let process: Process
+        let port: Int
+
+        init(ledger: String) throws {
+            process = try userProcess(["dashboard", "--port", "0", "--ledger", ledger], in: FileManager.default.temporaryDirectory)
+            let stdout = Pipe()
+            process.standardOutput = stdout
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var text = ""
+            while !text.contains("\n") {
+                let chunk = stdout.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            guard let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+                let port = Int(text[range].split(separator: ":").last ?? "")
+            else { throw ServeDidNotStart(output: text) }
+            self.port = port
+        }
+
+        func get(_ path: String) throws -> (status: Int, body: String) {
+            final class Answer: @unchecked Sendable {  // written once, before the semaphore is signalled
+                var value: (Int, String) = (0, "")
+            }
+            let done = DispatchSemaphore(value: 0)
+            let answer = Answer()
+            URLSession.shared.dataTask(with: URL(string: "http://127.0.0.1:\(port)\(path)")!) { data, response, _ in
+                answer.value = ((response as? HTTPURLResponse)?.statusCode ?? 0, data.map { String(decoding: $0, as: UTF8.self) } ?? "")
+                done.signal()
+            }.resume()
+            done.wait()
+            return answer.value
+        }
+
+        func stop() {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    static func demoLedger() throws -> (folder: URL, ledger: String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-dashboard-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let ledger = folder.appendingPathComponent("demo.sqlite").path
+        let demo = try runCLI(["demo", "--ledger", ledger])
+        guard demo.status == 0 else { throw ServeDidNotStart(output: demo.stderr) }
+        return (folder, ledger)
+    }
+
+    /// A table's rows on a page, as cell texts.
+    static func table(_ id: String, in html: String) -> [[String]] {
+        guard let start = html.range(of: "<table id=\"\(id)\"") else { return [] }
+        let rest = html[start.upperBound...]
+        guard let end = rest.range(of: "</table>") else { return [] }
+        let body = rest[..<end.lowerBound]
+        return body.components(separatedBy: "<tr>").dropFirst().compactMap { row in
+            let cells = row.components(separatedBy: "<td").dropFirst().map { cell -> String in
+                let content = String(cell.drop(while: { $0 != ">" }).dropFirst()).components(separatedBy: "</td>").first ?? ""
+                return content.replacingOccurrences(of: "<[^>]*>", with: "", options: .regularExpression)
+            }
+            return cells.isEmpty ? nil : cells
+        }
+    }
+
+    /// A CSV's rows as dictionaries by header (the reports here have no quoted commas in these columns).
+    static func csv(_ text: String) -> [[String: String]] {
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard let header = lines.first else { return [] }
+        return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
+    }
+
+    @Test("Each page's figures equal the report CSVs' to the cent: the month's charged and held, by team and by provider, every budget")
+    func figuresEqualReports() throws {
+        let (folder, ledger) = try Self.demoLedger()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let dashboard = try Running(ledger: ledger)
+        defer { dashboard.stop() }
+        let month = String(Timestamp.string(Date()).prefix(7))
+
+        let overview = try dashboard.get("/?month=\(month)")
+        #expect(overview.status == 200)
+        let byTeam = Self.csv(try runCLI(["report", "monthly", "--by", "team", "--month", month, "--ledger", ledger]).stdout)
+        let total = byTeam.compactMap { $0["charged_usd"].flatMap(USD.init) }.reduce(USD.zero) { USD(micros: $0.micros + $1.micros) }
+        let held = byTeam.compactMap { $0["held_usd"].flatMap(USD.init) }.reduce(USD.zero) { USD(micros: $0.micros + $1.micros) }
+        #expect(overview.body.contains("id=\"charged\">$\(total.decimalString)<"), "the month's charged total is the report's")
+        #expect(overview.body.contains("id=\"held\">$\(held.decimalString)<"))
+        #expect(total > .zero)
+
+        let pageTeams = Dictionary(uniqueKeysWithValues: Self.table("by-team", in: overview.body).map { ($0[0], $0[1]) })
+        let reportTeams = Dictionary(uniqueKeysWithValues: byTeam.map { ($0["team"] ?? "", "$" + ($0["charged_usd"] ?? "")) })
+        #expect(!pageTeams.isEmpty && pageTeams == reportTeams, "by team: \(pageTeams) vs \(reportTeams)")
+
+        let byProvider = Self.csv(try runCLI(["report", "monthly", "--by", "provider", "--month", month, "--ledger", ledger]).stdout)
+        let pageProviders = Dictionary(uniqueKeysWithValues: Self.table("by-provider", in: overview.body).map { ($0[0], $0[1]) })
+        #expect(pageProviders == Dictionary(uniqueKeysWithValues: byProvider.map { ($0["provider"] ?? "", "$" + ($0["charged_usd"] ?? "")) }))
+
+        // The downloads are the report definitions' own CSV.
+        let download = try dashboard.get("/reports/monthly.csv?month=\(month)")
+        #expect(download.status == 200 && download.body.hasPrefix("team,provider,model,"))
+
+        let budgetsPage = try dashboard.get("/budgets")
+        let budgetsReport = Self.csv(try runCLI(["report", "budgets", "--month", month, "--ledger", ledger]).stdout)
+        #expect(!budgetsReport.isEmpty)
+        for budget in budgetsReport {
+            let id = budget["budget"] ?? ""
+            guard let section = budgetsPage.body.range(of: "id=\"budget-\(id)\"") else {
+                Issue.record("budget \(id) is not on the page")
+                continue
+            }
+            let text = String(budgetsPage.body[section.upperBound...].prefix(3000))
+            for column in ["limit_usd", "charged_usd", "held_usd", "remaining_usd"] {
+                #expect(text.contains(">$\(budget[column] ?? "?")<"), "budget \(id) \(column) \(budget[column] ?? "?")")
+            }
+        }
+
+        let attention = try dashboard.get("/attention")
+        #expect(attention.status == 200 && attention.body.contains("<h1>Needs attention</h1>"))
+        let submissions = try dashboard.get("/submissions?month=\(month)&provider=kling")
+        let rows = Self.table("submissions", in: submissions.body)
+        #expect(!rows.isEmpty && rows.allSatisfy { $0[4] == "kling" }, "filtered by provider")
+        let id = try #require(rows.first?[1])
+        let detail = try dashboard.get("/submissions/\(id)")
+        #expect(detail.status == 200 && detail.body.contains("<table id=\"entries\">") && detail.body.contains("hold"))
+        #expect(try dashboard.get("/?month=2026-13").status == 400)
+    }
+
+    @Test(
+        "In a real headless Chromium, every page loads without a console error, with its charts, no wider than a phone's screen; screenshots kept",
+        .enabled(if: chromium != nil || ProcessInfo.processInfo.environment["CI"] != nil, "Chromium is not installed here (`bash .ci/run` installs it)"))
+    func inChromium() throws {
+        let browser = try #require(Self.chromium, "CI is set but Chromium was not found: .ci/run installs it")
+        let (folder, ledger) = try Self.demoLedger()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let dashboard = try Running(ledger: ledger)
+        defer { dashboard.stop() }
+        let id = try #require(Self.table("submissions", in: try dashboard.get("/submissions").body).first?[1])
+        let screenshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/dashboard-screenshots")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Browser/check_pages.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, browser, "http://127.0.0.1:\(dashboard.port)", screenshots.path, "/=4", "/budgets=3", "/attention=0", "/submissions=0", "/submissions/\(id)=0"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(FileManager.default.fileExists(atPath: screenshots.appendingPathComponent("overview-phone.png").path))
+    }
+
+    static var chromium: String? {
+        ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}
