@@ -52,6 +52,16 @@ public struct Dashboard: Sendable {
             context["hasItems"] = !items.isEmpty
             return ("attention", "Needs attention")
         } }
+        router.get("\(prefix)/reconciliation") { request, _ in try await page(request, base: base, now: now(), access: access) { pages, month, context in
+            context["onReconciliation"] = true
+            if let reconciliation = try pages.reconciliation(month: month) {
+                context["lines"] = reconciliation.lines
+                context["hasLines"] = !reconciliation.lines.isEmpty
+                context["packAlerts"] = reconciliation.packAlerts
+                context["organisation"] = true
+            }
+            return ("reconciliation", "Packs and reconciliation \(month)")
+        } }
         router.get("\(prefix)/submissions") { request, _ in try await page(request, base: base, now: now(), access: access) { pages, month, context in
             let query = request.uri.queryParameters
             let provider: Provider? = query.get("provider").flatMap { text in Provider(rawValue: String(text)) }

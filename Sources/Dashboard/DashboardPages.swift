@@ -267,6 +267,80 @@ struct DashboardPages {
     }
 }
 
+extension DashboardPages {
+    // MARK: Packs and reconciliation
+
+    struct Reconciled {
+        let provider: String
+        let outcome: String
+        let task: String
+        let submission: String
+        let ledger: String
+        let billed: String
+        let note: String
+    }
+
+    struct Reconciliation {
+        let lines: [Reconciled]
+        let packAlerts: [String]
+    }
+
+    /// The month's last reconciliation with each provider's bill (the `reconciliation` report's
+    /// rows), and the resource packs' alerts. The organisation's, not a team's.
+    func reconciliation(month: ReportMonth) throws -> Reconciliation? {
+        guard scope.team == nil else { return nil }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("dashboard-\(UUID().uuidString).csv")
+        FileManager.default.createFile(atPath: file.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let handle = try FileHandle(forWritingTo: file)
+        try ReportRunner.run(try ReportCatalog(folder: nil).definition(named: "reconciliation"), on: ledger, month: month, into: CSVWriter(output: handle))
+        try handle.close()
+        let rows = CSVText.rows(String(decoding: try Data(contentsOf: file), as: UTF8.self))
+        guard let header = rows.first else { return Reconciliation(lines: [], packAlerts: []) }
+        let lines = rows.dropFirst().map { row -> Reconciled in
+            let field = { (name: String) -> String in header.firstIndex(of: name).flatMap { row.indices.contains($0) ? row[$0] : nil } ?? "" }
+            return Reconciled(
+                provider: field("provider"), outcome: field("class").replacingOccurrences(of: "_", with: " "), task: field("provider_task_id"),
+                submission: field("submission_id"), ledger: field("ledger_usd").isEmpty ? "" : "$" + field("ledger_usd"),
+                billed: field("billed_usd").isEmpty ? "" : "$" + field("billed_usd"), note: field("note"))
+        }
+        let packs = try ledger.alerts(limit: 1000).filter { $0.pack != nil }.map { "\(Timestamp.string($0.createdAt).prefix(16)) — \($0.message)" }
+        return Reconciliation(lines: lines, packAlerts: packs)
+    }
+}
+
+/// Reads back the CSV the report runner writes (RFC 4180: quoted fields, doubled quotes).
+enum CSVText {
+    static func rows(_ text: String) -> [[String]] {
+        var rows: [[String]] = [], row: [String] = [], field = "", quoted = false
+        var characters = Array(text.unicodeScalars)[...]
+        while let character = characters.popFirst() {
+            if quoted {
+                if character == "\"" {
+                    if characters.first == "\"" { field.unicodeScalars.append("\""); characters.removeFirst() } else { quoted = false }
+                } else {
+                    field.unicodeScalars.append(character)
+                }
+            } else if character == "\"" {
+                quoted = true
+            } else if character == "," {
+                row.append(field)
+                field = ""
+            } else if character == "\n" || character == "\r" {
+                if character == "\r", characters.first == "\n" { characters.removeFirst() }
+                row.append(field)
+                rows.append(row)
+                row = []
+                field = ""
+            } else {
+                field.unicodeScalars.append(character)
+            }
+        }
+        if !field.isEmpty || !row.isEmpty { rows.append(row + [field]) }
+        return rows
+    }
+}
+
 extension ReportMonth {
     /// The month `offset` months from this one.
     func adding(_ offset: Int) -> ReportMonth {

@@ -51,6 +51,8 @@ struct DashboardAccessTests {
             let budgets = try await fixture.send(.GET, "/ui/reports/budgets.csv", authorization: Self.basic(video.apiKey))
             #expect(budgets.status == 200)
 
+            let organisation = try await fixture.send(.GET, "/ui/reconciliation", authorization: Self.basic(video.apiKey))
+            #expect(organisation.status == 200 && organisation.text.contains("an admin key"), "not a team's numbers")
             let everyone = try await fixture.send(.GET, "/ui/submissions", authorization: Self.basic(admin.apiKey))
             #expect(everyone.text.contains("Showing all teams") && everyone.text.contains(videoID) && everyone.text.contains(filmsID))
             let spend = try await fixture.send(.POST, "/v1/videos/text2video", json: cheapCreate, authorization: "Bearer \(admin.apiKey)")

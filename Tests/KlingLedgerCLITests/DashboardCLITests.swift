@@ -137,6 +137,8 @@ struct DashboardCLITests {
         let detail = try dashboard.get("/submissions/\(id)")
         #expect(detail.status == 200 && detail.body.contains("<table id=\"entries\">") && detail.body.contains("hold"))
         #expect(try dashboard.get("/?month=2026-13").status == 400)
+        let reconciliation = try dashboard.get("/reconciliation?month=\(month)")
+        #expect(reconciliation.status == 200 && reconciliation.body.contains("kling-ledger reconcile --provider kling --month \(month)"))
     }
 
     @Test(
@@ -154,7 +156,7 @@ struct DashboardCLITests {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Browser/check_pages.py").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, browser, "http://127.0.0.1:\(dashboard.port)", screenshots.path, "/=4", "/budgets=3", "/attention=0", "/submissions=0", "/submissions/\(id)=0"]
+        process.arguments = ["python3", script, browser, "http://127.0.0.1:\(dashboard.port)", screenshots.path, "/=4", "/budgets=3", "/attention=0", "/submissions=0", "/submissions/\(id)=0", "/reconciliation=0"]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
