@@ -109,6 +109,15 @@ struct DashboardCLITests {
         let pageProviders = Dictionary(uniqueKeysWithValues: Self.table("by-provider", in: overview.body).map { ($0[0], $0[1]) })
         #expect(pageProviders == Dictionary(uniqueKeysWithValues: byProvider.map { ($0["provider"] ?? "", "$" + ($0["charged_usd"] ?? "")) }))
 
+        let byModel = Self.csv(try runCLI(["report", "monthly", "--by", "model,mode", "--month", month, "--ledger", ledger]).stdout)
+        let pageModels = Dictionary(uniqueKeysWithValues: Self.table("by-model", in: overview.body).map { ($0[0], $0[1]) })
+        let reportModels = Dictionary(
+            uniqueKeysWithValues: byModel.map { row in
+                ([(row["model"] ?? "").isEmpty ? "(default)" : row["model"] ?? "", row["mode"] ?? ""].filter { !$0.isEmpty }.joined(separator: " "),
+                 "$" + (row["charged_usd"] ?? ""))
+            })
+        #expect(pageModels == reportModels, "by model: \(pageModels) vs \(reportModels)")
+
         // The downloads are the report definitions' own CSV.
         let download = try dashboard.get("/reports/monthly.csv?month=\(month)")
         #expect(download.status == 200 && download.body.hasPrefix("team,provider,model,"))
@@ -128,8 +137,19 @@ struct DashboardCLITests {
             }
         }
 
+        let calm = try dashboard.get("/attention")
+        #expect(calm.status == 200 && calm.body.contains("id=\"nothing\""), "the demo leaves nothing to do")
+        // A submission whose create's answer was lost: it needs a person, and the page says how.
+        let store = try Ledger(path: ledger, access: .write)
+        let lost = NewSubmission(
+            id: "kl-lost", idempotencyKey: "kl-lost", job: BillableJob(provider: .pixazo), team: "video",
+            quote: QuotedPrice(amount: USD(micros: 350_000), units: nil, unitPrice: nil, unitPriceSource: nil, table: "t", version: "v", rule: "r"),
+            state: .pending)
+        _ = try store.reserve(lost)
+        _ = try store.markUnknown("kl-lost", code: nil, message: "the answer to its create was lost")
         let attention = try dashboard.get("/attention")
-        #expect(attention.status == 200 && attention.body.contains("<h1>Needs attention</h1>"))
+        let items = Self.table("attention", in: attention.body)
+        #expect(items.contains { $0[0] == "unknown outcome" && $0[1] == "kl-lost" && $0[3].contains("kling-ledger resolve kl-lost") }, "\(items)")
         let submissions = try dashboard.get("/submissions?month=\(month)&provider=kling")
         let rows = Self.table("submissions", in: submissions.body)
         #expect(!rows.isEmpty && rows.allSatisfy { $0[4] == "kling" }, "filtered by provider")
