@@ -68,6 +68,6 @@ SELECT
     price_table || '#' || price_version || '/' || price_rule AS "SkuPriceId",
     team AS "SubAccountId",
     team AS "SubAccountName",
-    json_patch(tags, json_object('project', project, 'user', user_name)) AS "Tags"
+    ledger_tags(tags, project, user_name) AS "Tags"
 FROM rows
 ORDER BY created_at, id

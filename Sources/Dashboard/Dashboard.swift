@@ -45,8 +45,8 @@ public struct Dashboard: Sendable {
             context["downloads"] = Self.downloads(base: base, month: month, reports: ["budgets"])
             return ("budgets", "Budgets")
         } }
-        router.get("\(prefix)/attention") { request, _ in try await page(request, base: base, now: now(), access: access) { pages, _, context in
-            let items = try pages.attention()
+        router.get("\(prefix)/attention") { request, _ in try await page(request, base: base, now: now(), access: access) { pages, month, context in
+            let items = try pages.attention(month: month)
             context["onAttention"] = true
             context["items"] = items
             context["hasItems"] = !items.isEmpty

@@ -167,7 +167,8 @@ struct DashboardPages {
         let command: String
     }
 
-    func attention() throws -> [Attention] {
+    /// What needs a person now; charges above their quote among the month's submissions.
+    func attention(month: ReportMonth) throws -> [Attention] {
         var items: [Attention] = []
         let open = try ledger.openSubmissions().filter { scope.team == nil || $0.team == scope.team }
         for record in open where record.state == .unknown {
@@ -183,7 +184,8 @@ struct DashboardPages {
                     detail: "\(record.state.rawValue) since \(Timestamp.string(record.createdAt).prefix(16)); holds $\(record.balance.held.decimalString)",
                     command: "kling-ledger sync"))
         }
-        let settled = try ledger.submissions(team: scope.team).filter { record in
+        let (start, end) = month.bounds(in: try ledger.timeZone())
+        let settled = try ledger.submissions(createdFrom: start, until: end, team: scope.team).filter { record in
             guard let cost = record.actualCost, let quote = record.quote?.amount else { return false }
             return cost > quote
         }

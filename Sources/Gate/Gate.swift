@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import KlingAPI
 import KlingCore
 import Ledger
@@ -33,8 +34,9 @@ public struct Gate: Sendable {
     public init(
         ledgerPath: String, prices: PriceBook,
         clients: @escaping @Sendable (Provider) throws -> KlingClient = { try KlingClient(account: .fromEnvironment($0)) },
-        alerts: AlertCourier? = AlertCourier(), aceDataCallbackURL: String = Gate.aceDataCallbackURL()
+        alerts: AlertCourier? = AlertCourier(), aceDataCallbackURL: String = Gate.aceDataCallbackURL(), soleSenderInProcess: Bool = false
     ) {
+        self.soleSenderInProcess = soleSenderInProcess
         self.ledgerPath = ledgerPath
         self.prices = prices
         self.clients = clients
@@ -45,6 +47,14 @@ public struct Gate: Sendable {
 
     /// The gate's connections to the ledger, opened once and lent to one unit of work at a time.
     let pool: LedgerPool
+    /// The submissions this gate is sending right now (held, answer not yet recorded). A
+    /// `pending` row of this process that is not among them was left by a send whose record
+    /// failed: `sync` then treats its sender as gone and looks it up.
+    let inFlight = SendingNow()
+    /// Whether this gate is the only one sending from its process (the gateway's): then a
+    /// `pending` row of this process that the gate is not sending was left by a send whose
+    /// record failed, and `sync` looks it up instead of waiting for a sender that is not there.
+    let soleSenderInProcess: Bool
 
     /// Runs one unit of work with a connection of its own, so a gate can be shared by
     /// concurrent tasks (a gateway's requests read their callers' keys and tasks this way).
@@ -101,6 +111,11 @@ public struct Gate: Sendable {
         if let existing = try ledger.submission(idempotencyKey: draft.idempotencyKey) { return try replay(existing, draft) }
         let client = try clients(job.provider)  // a missing credential stops here, before any hold
         try Task.checkCancellation()
+
+        // From before its hold until its answer is recorded, this gate is sending it: a `sync`
+        // meanwhile leaves it alone (after, a pending row of this process means a lost record).
+        inFlight.insert(id)
+        defer { inFlight.remove(id) }
 
         // Reserve: hold the quote against every budget, durably, or record the refusal.
         let record: SubmissionRecord
@@ -292,4 +307,12 @@ extension QuotedPrice {
         case .option: .option
         }
     }
+}
+
+/// The ids a gate is sending at this moment.
+final class SendingNow: Sendable {
+    private let ids = Mutex<Set<String>>([])
+    func insert(_ id: String) { _ = ids.withLock { $0.insert(id) } }
+    func remove(_ id: String) { _ = ids.withLock { $0.remove(id) } }
+    func contains(_ id: String) -> Bool { ids.withLock { $0.contains(id) } }
 }

@@ -34,10 +34,14 @@ public struct Gateway: Sendable {
         public var publicURL: String?
         /// How often the callback relay looks for deliveries due.
         public var relayInterval: Duration
+        /// Whether a caller's `callback_url` may point inside the gateway's network (loopback,
+        /// private and link-local addresses). Off by default: the gateway posts from its host.
+        public var allowPrivateCallbacks: Bool
 
         public init(
             host: String = "127.0.0.1", port: Int = 8765, maxBodyBytes: Int = 32 << 20, maxInFlightPerKey: Int = 8,
-            settleInterval: Duration = .seconds(15), publicURL: String? = nil, relayInterval: Duration = .seconds(1)
+            settleInterval: Duration = .seconds(15), publicURL: String? = nil, relayInterval: Duration = .seconds(1),
+            allowPrivateCallbacks: Bool = false
         ) {
             self.host = host
             self.port = port
@@ -46,6 +50,7 @@ public struct Gateway: Sendable {
             self.settleInterval = settleInterval
             self.publicURL = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
             self.relayInterval = relayInterval
+            self.allowPrivateCallbacks = allowPrivateCallbacks
         }
     }
 
@@ -72,8 +77,8 @@ public struct Gateway: Sendable {
         let transport = MeasuredTransport(inner: AsyncHTTPTransport.shared, histogram: metrics.upstreamLatency)
         self.gate = Gate(
             ledgerPath: ledgerPath, prices: prices,
-            clients: { try KlingClient(account: .fromEnvironment($0, environment: environment), transport: transport) },
-            aceDataCallbackURL: Gate.aceDataCallbackURL(environment: environment))
+            clients: { [clients = ProviderClients(environment: environment, transport: transport)] in try clients.client(for: $0) },
+            aceDataCallbackURL: Gate.aceDataCallbackURL(environment: environment), soleSenderInProcess: true)
         self.configuration = configuration
         self.authenticator = CallerAuthenticator(secret: secret)
         self.secret = secret
@@ -100,7 +105,8 @@ public struct Gateway: Sendable {
         ProviderCallbacks(gateway: self, officialSigner: officialCallbackSigner).register(on: router)
         dashboard.register(on: router, prefix: "/ui") { request in
             let key = try await dashboardKey(request)
-            let ledger = try gate.withLedger(.write) { $0 }
+            // A connection of its own, read-only: a long page never holds up the callers' API.
+            let ledger = try gate.withLedger(.read) { $0 }
             return (ledger, key.role == .admin ? .everyone : .team(key.scope.team))
         }
         return router
@@ -116,7 +122,9 @@ public struct Gateway: Sendable {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) }, logger: logger)
         let settler = Settler(gate: gate, interval: configuration.settleInterval, logger: logger)
-        let relay = CallbackRelay(gate: gate, secret: secret, transport: AsyncHTTPTransport.shared, interval: configuration.relayInterval, logger: logger)
+        let relay = CallbackRelay(
+            gate: gate, secret: secret, transport: AsyncHTTPTransport.shared, interval: configuration.relayInterval,
+            allowPrivate: configuration.allowPrivateCallbacks, logger: logger)
         let services = ServiceGroup(
             configuration: .init(
                 services: [.init(service: app), .init(service: settler), .init(service: relay)], gracefulShutdownSignals: [.sigterm, .sigint],

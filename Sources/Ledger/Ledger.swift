@@ -153,6 +153,9 @@ public final class Ledger: Sendable {
         writer.withLock { $0?.stop() }
     }
 
+    /// Whether the connection's transaction is still open.
+    var isInTransaction: Bool { serialized { connection.isInTransaction } }
+
     /// Runs `body` in a savepoint of the transaction under way: whatever it throws, its own
     /// changes are undone and the transaction goes on.
     func savepoint<T>(_ body: () throws -> T) throws -> T {

@@ -145,6 +145,22 @@ struct GatewayCallbackTests {
         }
     }
 
+    @Test("By default a callback_url inside the gateway's network (loopback, cloud metadata, private) is refused: 400 / 1201, nothing held or sent")
+    func privateCallbacksRefused() async throws {
+        try await GatewayFixture.with(allowPrivateCallbacks: false) { fixture in
+            let key = try fixture.issue()
+            for url in ["http://127.0.0.1:9/hook", "http://169.254.169.254/latest/meta-data", "http://10.0.0.7/hook", "http://localhost/hook"] {
+                var body = cheapCreate
+                body["callback_url"] = url
+                let answer = try await fixture.send(.POST, "/v1/videos/text2video", json: body, authorization: "Bearer \(key.apiKey)")
+                #expect(answer.status == 400 && answer.code == 1201, "\(url): \(answer.text)")
+                #expect((answer.json["message"] as? String)?.contains("--allow-private-callbacks") == true)
+            }
+            #expect(fixture.creates == 0)
+            #expect(try fixture.ledger().submissions().isEmpty, "nothing recorded, nothing held")
+        }
+    }
+
     static func postCallback(
         _ fixture: GatewayFixture, path: String, body: Data, headers: [(name: String, value: String)]
     ) async throws -> GatewayFixture.Answer {

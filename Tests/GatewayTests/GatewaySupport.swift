@@ -26,9 +26,10 @@ struct GatewayFixture {
     ///   loopback port, chosen before the gateway starts), in place of `configuration`'s.
     static func with<T>(
         delay: Duration = .milliseconds(300), configuration: Gateway.Configuration = .init(port: 0, settleInterval: .seconds(3600)),
-        publicURL: Bool = false, _ body: (GatewayFixture) async throws -> T
+        publicURL: Bool = false, allowPrivateCallbacks: Bool = true, _ body: (GatewayFixture) async throws -> T
     ) async throws -> T {
         var configuration = configuration
+        configuration.allowPrivateCallbacks = allowPrivateCallbacks  // the callers' webhooks are the sandbox's, on loopback
         if publicURL {
             configuration.port = try freeLoopbackPort()
             configuration.publicURL = "http://127.0.0.1:\(configuration.port)"

@@ -47,6 +47,11 @@ struct DashboardCLITests {
             return answer.value
         }
 
+        /// `get`, away from the test's own threads (it waits for the answer).
+        func fetch(_ path: String) async throws -> (status: Int, body: String) {
+            try await offThePool { try self.get(path) }
+        }
+
         func stop() {
             process.terminate()
             process.waitUntilExit()
@@ -85,16 +90,16 @@ struct DashboardCLITests {
     }
 
     @Test("Each page's figures equal the report CSVs' to the cent: the month's charged and held, by team and by provider, every budget")
-    func figuresEqualReports() throws {
-        let (folder, ledger) = try Self.demoLedger()
+    func figuresEqualReports() async throws {
+        let (folder, ledger) = try await offThePool { try Self.demoLedger() }
         defer { try? FileManager.default.removeItem(at: folder) }
-        let dashboard = try Running(ledger: ledger)
+        let dashboard = try await offThePool { try Running(ledger: ledger) }
         defer { dashboard.stop() }
         let month = String(Timestamp.string(Date()).prefix(7))
 
-        let overview = try dashboard.get("/?month=\(month)")
+        let overview = try await dashboard.fetch("/?month=\(month)")
         #expect(overview.status == 200)
-        let byTeam = Self.csv(try runCLI(["report", "monthly", "--by", "team", "--month", month, "--ledger", ledger]).stdout)
+        let byTeam = Self.csv(try await offThePool { try runCLI(["report", "monthly", "--by", "team", "--month", month, "--ledger", ledger]) }.stdout)
         let total = byTeam.compactMap { $0["charged_usd"].flatMap(USD.init) }.reduce(USD.zero) { USD(micros: $0.micros + $1.micros) }
         let held = byTeam.compactMap { $0["held_usd"].flatMap(USD.init) }.reduce(USD.zero) { USD(micros: $0.micros + $1.micros) }
         #expect(overview.body.contains("id=\"charged\">$\(total.decimalString)<"), "the month's charged total is the report's")
@@ -105,11 +110,11 @@ struct DashboardCLITests {
         let reportTeams = Dictionary(uniqueKeysWithValues: byTeam.map { ($0["team"] ?? "", "$" + ($0["charged_usd"] ?? "")) })
         #expect(!pageTeams.isEmpty && pageTeams == reportTeams, "by team: \(pageTeams) vs \(reportTeams)")
 
-        let byProvider = Self.csv(try runCLI(["report", "monthly", "--by", "provider", "--month", month, "--ledger", ledger]).stdout)
+        let byProvider = Self.csv(try await offThePool { try runCLI(["report", "monthly", "--by", "provider", "--month", month, "--ledger", ledger]) }.stdout)
         let pageProviders = Dictionary(uniqueKeysWithValues: Self.table("by-provider", in: overview.body).map { ($0[0], $0[1]) })
         #expect(pageProviders == Dictionary(uniqueKeysWithValues: byProvider.map { ($0["provider"] ?? "", "$" + ($0["charged_usd"] ?? "")) }))
 
-        let byModel = Self.csv(try runCLI(["report", "monthly", "--by", "model,mode", "--month", month, "--ledger", ledger]).stdout)
+        let byModel = Self.csv(try await offThePool { try runCLI(["report", "monthly", "--by", "model,mode", "--month", month, "--ledger", ledger]) }.stdout)
         let pageModels = Dictionary(uniqueKeysWithValues: Self.table("by-model", in: overview.body).map { ($0[0], $0[1]) })
         let reportModels = Dictionary(
             uniqueKeysWithValues: byModel.map { row in
@@ -119,11 +124,11 @@ struct DashboardCLITests {
         #expect(pageModels == reportModels, "by model: \(pageModels) vs \(reportModels)")
 
         // The downloads are the report definitions' own CSV.
-        let download = try dashboard.get("/reports/monthly.csv?month=\(month)")
+        let download = try await dashboard.fetch("/reports/monthly.csv?month=\(month)")
         #expect(download.status == 200 && download.body.hasPrefix("team,provider,model,"))
 
-        let budgetsPage = try dashboard.get("/budgets")
-        let budgetsReport = Self.csv(try runCLI(["report", "budgets", "--month", month, "--ledger", ledger]).stdout)
+        let budgetsPage = try await dashboard.fetch("/budgets")
+        let budgetsReport = Self.csv(try await offThePool { try runCLI(["report", "budgets", "--month", month, "--ledger", ledger]) }.stdout)
         #expect(!budgetsReport.isEmpty)
         for budget in budgetsReport {
             let id = budget["budget"] ?? ""
@@ -137,7 +142,7 @@ struct DashboardCLITests {
             }
         }
 
-        let calm = try dashboard.get("/attention")
+        let calm = try await dashboard.fetch("/attention")
         #expect(calm.status == 200 && calm.body.contains("id=\"nothing\""), "the demo leaves nothing to do")
         // A submission whose create's answer was lost: it needs a person, and the page says how.
         let store = try Ledger(path: ledger, access: .write)
@@ -147,30 +152,30 @@ struct DashboardCLITests {
             state: .pending)
         _ = try store.reserve(lost)
         _ = try store.markUnknown("kl-lost", code: nil, message: "the answer to its create was lost")
-        let attention = try dashboard.get("/attention")
+        let attention = try await dashboard.fetch("/attention")
         let items = Self.table("attention", in: attention.body)
         #expect(items.contains { $0[0] == "unknown outcome" && $0[1] == "kl-lost" && $0[3].contains("kling-ledger resolve kl-lost") }, "\(items)")
-        let submissions = try dashboard.get("/submissions?month=\(month)&provider=kling")
+        let submissions = try await dashboard.fetch("/submissions?month=\(month)&provider=kling")
         let rows = Self.table("submissions", in: submissions.body)
         #expect(!rows.isEmpty && rows.allSatisfy { $0[4] == "kling" }, "filtered by provider")
         let id = try #require(rows.first?[1])
-        let detail = try dashboard.get("/submissions/\(id)")
+        let detail = try await dashboard.fetch("/submissions/\(id)")
         #expect(detail.status == 200 && detail.body.contains("<table id=\"entries\">") && detail.body.contains("hold"))
-        #expect(try dashboard.get("/?month=2026-13").status == 400)
-        let reconciliation = try dashboard.get("/reconciliation?month=\(month)")
+        #expect(try await dashboard.fetch("/?month=2026-13").status == 400)
+        let reconciliation = try await dashboard.fetch("/reconciliation?month=\(month)")
         #expect(reconciliation.status == 200 && reconciliation.body.contains("kling-ledger reconcile --provider kling --month \(month)"))
     }
 
     @Test(
         "In a real headless Chromium, every page loads without a console error, with its charts, no wider than a phone's screen; screenshots kept",
         .enabled(if: chromium != nil || ProcessInfo.processInfo.environment["CI"] != nil, "Chromium is not installed here (`bash .ci/run` installs it)"))
-    func inChromium() throws {
+    func inChromium() async throws {
         let browser = try #require(Self.chromium, "CI is set but Chromium was not found: .ci/run installs it")
-        let (folder, ledger) = try Self.demoLedger()
+        let (folder, ledger) = try await offThePool { try Self.demoLedger() }
         defer { try? FileManager.default.removeItem(at: folder) }
-        let dashboard = try Running(ledger: ledger)
+        let dashboard = try await offThePool { try Running(ledger: ledger) }
         defer { dashboard.stop() }
-        let id = try #require(Self.table("submissions", in: try dashboard.get("/submissions").body).first?[1])
+        let id = try #require(Self.table("submissions", in: try await dashboard.fetch("/submissions").body).first?[1])
         let screenshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent(".build/dashboard-screenshots")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Browser/check_pages.py").path
@@ -181,9 +186,12 @@ struct DashboardCLITests {
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        let (status, text) = try await offThePool { () -> (Int32, String) in
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        #expect(status == 0, "\(text)")
         #expect(FileManager.default.fileExists(atPath: screenshots.appendingPathComponent("overview-phone.png").path))
     }
 

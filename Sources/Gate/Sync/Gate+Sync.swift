@@ -80,6 +80,8 @@ extension Gate {
 
     /// Why a pending submission is left alone, or `nil` once its sender is gone.
     private func stillSending(_ record: SubmissionRecord, pendingGrace: Duration, now: Date) -> String? {
+        // This very process, but not sending it: its send ended without its answer recorded.
+        if soleSenderInProcess, record.sender == .current, !inFlight.contains(record.id) { return nil }
         switch record.sender?.liveness {
         case .alive?:
             return "being sent by process \(record.sender?.pid ?? 0) on this host; left alone"

@@ -20,6 +20,9 @@ struct CallbackRelay: Service {
     let secret: GatewaySecret
     let transport: any HTTPTransport
     let interval: Duration
+    /// Whether callback URLs may point inside the gateway's network (checked again before each
+    /// post: a name may resolve elsewhere than when the task was created).
+    let allowPrivate: Bool
     let logger: Logger
 
     static let attempts = 20
@@ -66,6 +69,7 @@ struct CallbackRelay: Service {
                     headers[header.name] = header.value
                 }
             }
+            if !allowPrivate, let why = CallbackAddress.refusal(delivery.url) { throw RelayRefusal(reason: "not posted: the callback_url's \(why)") }
             let response = try await transport.send(
                 TransportRequest(method: .post, url: delivery.url, headers: headers, body: body, timeout: .seconds(10), maxResponseBytes: 64 << 10))
             failure = (200..<300).contains(response.status) ? nil : "the caller's callback_url answered HTTP \(response.status)"
@@ -76,6 +80,8 @@ struct CallbackRelay: Service {
                 case .answerLost, .cancelled: "no answer from the caller's callback_url"
                 case .answerTooLarge: "the callback_url's answer was too large"
                 }
+        } catch let refusal as RelayRefusal {
+            failure = refusal.reason
         } catch {
             failure = "\(error)"
         }
@@ -107,4 +113,8 @@ struct CallbackRelay: Service {
     static func retryDelay(afterAttempt attempt: Int) -> TimeInterval {
         TimeInterval(min(5 << max(0, min(attempt - 1, 10)), 900))
     }
+}
+
+private struct RelayRefusal: Error {
+    let reason: String
 }

@@ -19,6 +19,11 @@ extension Gateway {
     /// - Returns: the submission, accepted by the provider (or replayed).
     /// - Throws: `KlingRefusal` for anything that did not create a task.
     func submit(_ job: VideoJob, externalTaskID: String?, caller: GatewayKey, context: GatewayContext) async throws -> (SubmissionRecord, replayed: Bool) {
+        if let url = job.callbackURL, !configuration.allowPrivateCallbacks, let why = CallbackAddress.refusal(url) {
+            throw KlingRefusal(
+                1201, "callback_url: \(why). The gateway posts callbacks from its own host, so it refuses those; its operator can allow them "
+                    + "(serve --allow-private-callbacks)")
+        }
         let submission = SubmissionRequest(
             job: job, team: caller.scope.team, project: caller.scope.project, user: caller.scope.user, tags: ["gateway_key": caller.id],
             idempotencyKey: externalTaskID.map(caller.scope.idempotencyKey(externalTaskID:)), unitPriceOverride: unitPrice,

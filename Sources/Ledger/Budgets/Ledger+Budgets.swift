@@ -73,7 +73,7 @@ extension Ledger {
             func json(_ thresholds: [Int]) -> String { "[" + thresholds.map(String.init).joined(separator: ",") + "]" }
             let (id, created, changes) = try connection.write { () throws(LedgerError) -> (Int64, Bool, [BudgetChange.Field]) in
                 if let (existing, old) = try budgetRows(
-                    where: "removed_at IS NULL AND scope = ? AND scope_value IS NOT DISTINCT FROM ? AND period = ?",
+                    where: "removed_at IS NULL AND scope = ? AND scope_value \(connection.dialect.nullSafeEquals) ? AND period = ?",
                     [.text(scopeName), .text(value), .text(period.rawValue)]
                 ).first {
                     let new = BudgetSpec(

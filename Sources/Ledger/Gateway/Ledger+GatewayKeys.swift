@@ -93,7 +93,7 @@ extension Ledger {
     /// Every key issued, oldest first.
     public func gatewayKeys() throws(LedgerError) -> [GatewayKey] {
         try serialized { () throws(LedgerError) in
-            try gatewayKeys(where: "1", [])
+            try gatewayKeys(where: "TRUE", [])
         }
     }
 
@@ -147,7 +147,7 @@ extension Ledger {
     public func submissions(scope: CallerScope, kind: VideoKind, provider: Provider, page: Int, pageSize: Int) throws(LedgerError) -> [SubmissionRecord] {
         try serialized { () throws(LedgerError) in
             try submissions(
-                where: "s.team = ? AND s.project IS NOT DISTINCT FROM ? AND s.user_name IS NOT DISTINCT FROM ? AND s.kind = ? AND s.provider = ? AND s.provider_task_id IS NOT NULL",
+                where: "s.team = ? AND s.project \(connection.dialect.nullSafeEquals) ? AND s.user_name \(connection.dialect.nullSafeEquals) ? AND s.kind = ? AND s.provider = ? AND s.provider_task_id IS NOT NULL",
                 [.text(scope.team), .text(scope.project), .text(scope.user), .text(kind.rawValue), .text(provider.rawValue)],
                 newestFirst: true, limit: pageSize, offset: (page - 1) * pageSize)
         }

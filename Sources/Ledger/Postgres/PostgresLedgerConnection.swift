@@ -17,7 +17,7 @@ import PostgresNIO
 final class PostgresLedgerConnection: LedgerConnection {
     let dialect: SQLDialect = .postgres
     let location: PostgresLocation
-    private let connection: PostgresConnection
+    private var connection: PostgresConnection
     private let logger = Logger(label: "kling-ledger.postgres")
     /// How many `write`/`read` bodies are running on this connection, outermost first.
     private var depth = 0
@@ -27,18 +27,46 @@ final class PostgresLedgerConnection: LedgerConnection {
 
     init(_ location: PostgresLocation) throws(LedgerError) {
         self.location = location
+        connection = try Self.connect(location, logger: logger)
+        try configureSession()
+    }
+
+    private static func connect(_ location: PostgresLocation, logger: Logger) throws(LedgerError) -> PostgresConnection {
         var configuration = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password, database: location.database,
             tls: .disable)
         configuration.options.connectTimeout = .seconds(10)
         do {
-            connection = try PostgresConnection.connect(
+            return try PostgresConnection.connect(
                 on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 1, logger: logger
             ).wait()
         } catch {
-            throw .unreachable(server: location.description, reason: Self.reason(error))
+            throw .unreachable(server: location.description, reason: reason(error))
         }
+    }
+
+    /// A statement may run `statement_timeout`; waiting for the write lock is bounded apart
+    /// from it, so a stalled writer elsewhere is reported as such.
+    private func configureSession() throws(LedgerError) {
         try execute("SET statement_timeout = \(location.statementTimeout.components.seconds * 1000)")
+        try execute("SET lock_timeout = \(location.statementTimeout.components.seconds * 1000)")
+        if readOnlySession { try execute("SET default_transaction_read_only = on") }
+    }
+
+    /// Set by the migrator for a ledger opened read-only, and kept across reconnections.
+    var readOnlySession = false
+
+    /// Starts a transaction; when the connection turns out to be dead (a restarted or failed
+    /// over server), connects again first. Nothing of a transaction can be lost that way: none
+    /// had begun.
+    private func begin(_ sql: String) throws(LedgerError) {
+        do {
+            try execute(sql)
+        } catch .unreachable {
+            connection = try Self.connect(location, logger: logger)
+            try configureSession()
+            try execute(sql)
+        }
     }
 
     deinit {
@@ -92,16 +120,19 @@ final class PostgresLedgerConnection: LedgerConnection {
 
     // MARK: Transactions
 
+    var isInTransaction: Bool { depth > 0 }
+
     func write<T>(_ body: () throws(LedgerError) -> T) throws(LedgerError) -> T {
         let nested = depth > 0
         if nested {
             try execute("SAVEPOINT nested_write")
         } else {
-            try execute("BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLock))")
+            try begin("BEGIN")
         }
         depth += 1
         defer { depth -= 1 }
         do {
+            if !nested { try execute("SELECT pg_advisory_xact_lock(\(Self.writeLock))") }
             let result = try body()
             try execute(nested ? "RELEASE SAVEPOINT nested_write" : "COMMIT")
             return result
@@ -113,7 +144,7 @@ final class PostgresLedgerConnection: LedgerConnection {
 
     func read<T>(_ body: () throws(LedgerError) -> T) throws(LedgerError) -> T {
         guard depth == 0 else { return try body() }
-        try execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        try begin("BEGIN ISOLATION LEVEL REPEATABLE READ")
         depth += 1
         defer {
             depth -= 1
@@ -240,10 +271,17 @@ final class PostgresLedgerConnection: LedgerConnection {
         for character in sql {
             defer { previous = character }
             if let open = quote {
-                if character == open || (open == "-" && character == "\n") { quote = nil }
+                if (open == "-" && character == "\n") || (open == "$" && character == "$" && previous == "$" && result.last == "$")
+                    || (open != "-" && open != "$" && character == open)
+                {
+                    quote = nil
+                }
                 result.append(character)
             } else if character == "-", previous == "-" {
                 quote = "-"  // a comment, to the end of the line
+                result.append(character)
+            } else if character == "$", previous == "$" {
+                quote = "$"  // a $$ body, to the next $$
                 result.append(character)
             } else if character == "'" || character == "\"" {
                 quote = character

@@ -42,9 +42,13 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
             switch (item.name, item.value.flatMap(Int.init)) {
             case ("statement_timeout", let seconds?) where seconds >= 1: timeout = seconds
             case ("connections", let count?) where (1...2).contains(count): connections = count
+            case ("password", _):
+                throw .badLocation(
+                    "\(Self.redacted(text)): a password in the URL's options is not read (it would show in logs and process lists); "
+                        + "put it in PGPASSWORD or ~/.pgpass")
             default:
                 throw .badLocation(
-                    "\(Self.redacted(text)): ?\(item.name)=\(item.value ?? "") is not understood. The options are statement_timeout=SECONDS "
+                    "\(Self.redacted(text)): the option \(item.name) is not understood. The options are statement_timeout=SECONDS "
                         + "(at least 1) and connections=1 or 2; TLS is not supported yet, so reach the server over a private network or a tunnel")
             }
         }
@@ -66,7 +70,14 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
 
     /// The URL with any password replaced, for messages about a URL that could not be used.
     static func redacted(_ text: String) -> String {
-        text.replacingOccurrences(of: #"(://[^:/@]*):[^@]*@"#, with: "$1:***@", options: .regularExpression)
+        guard var url = URLComponents(string: text) else {
+            // Not even a URL: keep the scheme and what follows the last "@" only.
+            guard let at = text.lastIndex(of: "@"), let scheme = text.range(of: "://") else { return text }
+            return String(text[..<scheme.upperBound]) + "***" + String(text[at...])
+        }
+        if url.password != nil { url.password = "***" }
+        url.query = nil  // options may hold anything, a password included
+        return url.string ?? "postgres://***"
     }
 
     /// A `hostname:port:database:username:password` line that matches (`*` matches anything).

@@ -18,7 +18,10 @@ enum PostgresMigrator {
     /// that `access` may write.
     static func prepare(_ connection: PostgresLedgerConnection, access: Ledger.Access, now: Date = Date()) throws(LedgerError) {
         let name = connection.location.description
-        if access == .read { try connection.execute("SET default_transaction_read_only = on") }
+        if access == .read {
+            connection.readOnlySession = true
+            try connection.execute("SET default_transaction_read_only = on")
+        }
         var version = try currentVersion(connection)
         if version == 0 {
             let tables = try connection.queryOne(

@@ -11,8 +11,8 @@ enum PostgresSchema {
     /// Versions of the PostgreSQL schema, applied in order, each once. Append; never edit.
     static let migrations: [Migration] = [ledgerVersion8, adminKeys]
 
-    private static func timestampCheck(_ column: String) -> String {
-        "CHECK (\(column) ~ '^[0-9]{4}-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9][.][0-9]{3}Z$')"
+    private static func timestampCheck(_ column: String, nullable: Bool = false) -> String {
+        "CHECK (\(nullable ? "\(column) IS NULL OR " : "")\(column) ~ '^[0-9]{4}-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9][.][0-9]{3}Z$')"
     }
 
     /// A trigger function that refuses the statement with `message`.
@@ -195,6 +195,7 @@ enum PostgresSchema {
             \(refusal("budget_submissions_never_change", "which budgets a submission counts against never changes"))
             CREATE TRIGGER budget_submissions_never_change BEFORE UPDATE OR DELETE ON budget_submissions
                 FOR EACH ROW EXECUTE FUNCTION budget_submissions_never_change();
+            CREATE TRIGGER budget_submissions_never_truncated BEFORE TRUNCATE ON budget_submissions EXECUTE FUNCTION no_truncate();
 
             -- Running totals per budget and period, moved by every entry in the entry's own
             -- transaction.
@@ -245,6 +246,7 @@ enum PostgresSchema {
             CREATE UNIQUE INDEX alerts_once_per_pack ON alerts (pack_id, kind, percent) WHERE pack_id IS NOT NULL;
             \(refusal("alerts_are_history", "an alert is a record of what happened and never changes"))
             CREATE TRIGGER alerts_are_history BEFORE UPDATE OR DELETE ON alerts FOR EACH ROW EXECUTE FUNCTION alerts_are_history();
+            CREATE TRIGGER alerts_never_truncated BEFORE TRUNCATE ON alerts EXECUTE FUNCTION no_truncate();
 
             CREATE TABLE alert_targets (
                 id BIGSERIAL PRIMARY KEY,
@@ -308,6 +310,8 @@ enum PostgresSchema {
                 FOR EACH ROW EXECUTE FUNCTION reconciliations_are_history();
             CREATE TRIGGER reconciliation_lines_are_history BEFORE UPDATE OR DELETE ON reconciliation_lines
                 FOR EACH ROW EXECUTE FUNCTION reconciliations_are_history();
+            CREATE TRIGGER reconciliations_never_truncated BEFORE TRUNCATE ON reconciliations EXECUTE FUNCTION no_truncate();
+            CREATE TRIGGER reconciliation_lines_never_truncated BEFORE TRUNCATE ON reconciliation_lines EXECUTE FUNCTION no_truncate();
 
             CREATE TABLE gateway_keys (
                 id TEXT PRIMARY KEY,
@@ -317,8 +321,8 @@ enum PostgresSchema {
                 project TEXT,
                 user_name TEXT,
                 created_at TEXT NOT NULL \(timestampCheck("created_at")),
-                expires_at TEXT CHECK (expires_at IS NULL OR expires_at ~ '^[0-9]{4}-'),
-                revoked_at TEXT CHECK (revoked_at IS NULL OR revoked_at ~ '^[0-9]{4}-')
+                expires_at TEXT \(timestampCheck("expires_at", nullable: true)),
+                revoked_at TEXT \(timestampCheck("revoked_at", nullable: true))
             );
             CREATE FUNCTION gateway_keys_change_only_by_revoking() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
@@ -335,6 +339,7 @@ enum PostgresSchema {
             END $$;
             CREATE TRIGGER gateway_keys_change_only_by_revoking BEFORE UPDATE OR DELETE ON gateway_keys
                 FOR EACH ROW EXECUTE FUNCTION gateway_keys_change_only_by_revoking();
+            CREATE TRIGGER gateway_keys_never_truncated BEFORE TRUNCATE ON gateway_keys EXECUTE FUNCTION no_truncate();
 
             CREATE TABLE callback_deliveries (
                 submission_id TEXT NOT NULL REFERENCES submissions (id),
@@ -403,13 +408,12 @@ enum PostgresSchema {
             CREATE FUNCTION json_each(document TEXT) RETURNS TABLE (key TEXT, value TEXT) LANGUAGE sql IMMUTABLE STRICT AS $$
                 SELECT key, value FROM jsonb_each_text(document::jsonb)
             $$;
-            CREATE FUNCTION json_object(key1 TEXT, value1 TEXT, key2 TEXT, value2 TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$
-                SELECT jsonb_build_object(key1, value1, key2, value2)::text
-            $$;
-            -- RFC 7396, as SQLite's json_patch: a null in the patch removes the key.
-            CREATE FUNCTION json_patch(target TEXT, patch TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE STRICT AS $$
-                SELECT ((target::jsonb - ARRAY(SELECT key FROM jsonb_each(patch::jsonb) WHERE value = 'null'::jsonb))
-                    || jsonb_strip_nulls(patch::jsonb))::text
+            -- FOCUS's Tags: the tags with the project and user added (a NULL one removed), as SQLite's
+            -- json_patch(tags, json_object('project', …, 'user', …)) gives them.
+            CREATE FUNCTION ledger_tags(tags TEXT, project TEXT, user_name TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$
+                SELECT ((tags::jsonb - CASE WHEN project IS NULL THEN ARRAY['project'] ELSE ARRAY[]::text[] END
+                                     - CASE WHEN user_name IS NULL THEN ARRAY['user'] ELSE ARRAY[]::text[] END)
+                    || jsonb_strip_nulls(jsonb_build_object('project', project, 'user', user_name)))::text
             $$;
             """)
 

@@ -251,6 +251,8 @@ public final class DatabaseConnection: LedgerConnection {
         return try body()
     }
 
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
     /// The row id of the last insert on this connection.
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 }

@@ -47,7 +47,14 @@ final class GroupCommitWriter: Sendable {
             }
             if !jobs.isEmpty {
                 do {
-                    try ledger.write { _ throws(LedgerError) in jobs.forEach { $0.run(ledger) } }
+                    try ledger.write { _ throws(LedgerError) in
+                        for job in jobs {
+                            // A failure the engine answers by ending the whole transaction (a full
+                            // disk) must not let the next writes run, and commit, on their own.
+                            guard ledger.isInTransaction else { throw .corrupt("the shared transaction ended under a failed write") }
+                            job.run(ledger)
+                        }
+                    }
                     commits.add(1, ordering: .relaxed)
                     jobs.forEach { $0.finish(nil) }
                 } catch {

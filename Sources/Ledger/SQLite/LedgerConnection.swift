@@ -16,6 +16,8 @@ public protocol LedgerConnection: AnyObject {
     func write<T>(_ body: () throws(LedgerError) -> T) throws(LedgerError) -> T
     /// Runs `body` on one consistent snapshot.
     func read<T>(_ body: () throws(LedgerError) -> T) throws(LedgerError) -> T
+    /// Whether a transaction is open (the engine may have ended one itself, on a full disk).
+    var isInTransaction: Bool { get }
     /// Runs a query that may only read, binding named parameters (`:month`), handing over the
     /// column names and then each row.
     func stream(_ sql: String, parameters: [String: SQLValue], columns: ([String]) throws -> Void, row: (Row) throws -> Void) throws
@@ -42,6 +44,15 @@ public enum SQLDialect: Sendable {
         switch self {
         case .sqlite: "EXISTS (SELECT 1 FROM json_each(\(column)) WHERE value = ?)"
         case .postgres: "EXISTS (SELECT 1 FROM jsonb_array_elements_text(\(column)::jsonb) AS element(value) WHERE element.value = ?)"
+        }
+    }
+
+    /// A comparison that treats two NULLs as equal: SQLite's `IS` (any version), PostgreSQL's
+    /// `IS NOT DISTINCT FROM`.
+    var nullSafeEquals: String {
+        switch self {
+        case .sqlite: "IS"
+        case .postgres: "IS NOT DISTINCT FROM"
         }
     }
 

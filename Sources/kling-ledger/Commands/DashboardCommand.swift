@@ -32,7 +32,10 @@ struct DashboardCommand: AsyncParsableCommand {
             let store = try ledger.open(.read)  // refused here, before listening, when there is no ledger
             let dashboard = try Dashboard()
             let router = Router()
-            dashboard.register(on: router, prefix: "") { _ in (store, .everyone) }
+            // Opened anew for each page: a long-lived read-only connection would not see what
+            // other processes write after it was opened.
+            let path = ledger.path
+            dashboard.register(on: router, prefix: "") { _ in (try Ledger(path: path, access: .read), .everyone) }
             let location = store.location
             let host = host
             let app = Application(

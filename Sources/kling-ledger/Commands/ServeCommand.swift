@@ -48,6 +48,8 @@ struct ServeCommand: AsyncParsableCommand {
         "The address providers reach this gateway at, e.g. https://gateway.example.com: given to them as the tasks' callback address.",
         valueName: "URL"))
     var publicURL: String?
+    @Flag(help: "Let callers' callback_url point inside this network (loopback, private and link-local addresses); refused by default.")
+    var allowPrivateCallbacks = false
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
@@ -67,7 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await reportingFailures {
             let configuration = Gateway.Configuration(
                 host: host, port: port, maxBodyBytes: maxBodyMb << 20, maxInFlightPerKey: maxInFlightPerKey, settleInterval: .seconds(settleEvery),
-                publicURL: publicURL)
+                publicURL: publicURL, allowPrivateCallbacks: allowPrivateCallbacks)
             let gateway = try Gateway(
                 ledgerPath: ledger.path, prices: try pricing.priceBook(), secret: try GatewaySecret.fromEnvironment(), configuration: configuration)
             let ledgerPath = ledger.path
