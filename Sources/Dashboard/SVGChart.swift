@@ -3,8 +3,14 @@ import KlingCore
 
 /// Inline SVG charts, drawn here: no script, no external font, readable at any width (they
 /// scale to their container). Each carries a title for screen readers, and every page shows the
-/// same figures as a table beside it.
+/// same figures as a table beside it. Lengths are integer pixels scaled from the integer
+/// micro-dollars, so no amount ever passes through floating point.
 enum SVGChart {
+    /// `pixels` × `part` / `whole`, in integers (a chart's amounts stay far below overflow).
+    static func scaled(_ part: Int64, of whole: Int64, to pixels: Int) -> Int {
+        Int(max(0, part).multipliedReportingOverflow(by: Int64(pixels)).partialValue / max(1, whole))
+    }
+
     /// One labelled amount.
     struct Bar {
         let label: String
@@ -19,7 +25,7 @@ enum SVGChart {
         var svg = svgOpen(width: width, height: height, title: title, kind: "bars")
         for (index, bar) in bars.enumerated() {
             let y = 4 + index * rowHeight
-            let length = Int((Double(bar.amount.micros) / Double(largest)) * Double(width - labelWidth - 90))  // drawing only: never money
+            let length = scaled(bar.amount.micros, of: largest, to: width - labelWidth - 90)
             svg += "<text x=\"\(labelWidth - 6)\" y=\"\(y + 18)\" text-anchor=\"end\" class=\"label\">\(escape(short(bar.label)))</text>"
             svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 4)\" width=\"\(max(1, length))\" height=\"\(rowHeight - 10)\" class=\"bar\"><title>\(escape(bar.label)): $\(bar.amount.decimalString)</title></rect>"
             svg += "<text x=\"\(labelWidth + max(1, length) + 6)\" y=\"\(y + 18)\" class=\"value\">$\(bar.amount.decimalString)</text>"
@@ -34,8 +40,8 @@ enum SVGChart {
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         let candidates: [Int64] = [days.last?.micros ?? 0, forecastEnd?.micros ?? 0, 1] + limits.map { $0.limit.micros }
         let top100: Int64 = candidates.max() ?? 1
-        func x(_ day: Int) -> Int { left + Int(Double(day) / Double(max(1, dayCount)) * Double(plotWidth)) }
-        func y(_ micros: Int64) -> Int { top + plotHeight - Int(Double(micros) / Double(top100) * Double(plotHeight)) }
+        func x(_ day: Int) -> Int { left + scaled(Int64(day), of: Int64(dayCount), to: plotWidth) }
+        func y(_ micros: Int64) -> Int { top + plotHeight - scaled(micros, of: top100, to: plotHeight) }
         var svg = svgOpen(width: width, height: height, title: title, kind: "cumulative")
         svg += "<line x1=\"\(left)\" y1=\"\(top + plotHeight)\" x2=\"\(width - right)\" y2=\"\(top + plotHeight)\" class=\"axis\"/>"
         svg += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(top + plotHeight)\" class=\"axis\"/>"
@@ -60,7 +66,7 @@ enum SVGChart {
     /// A budget's usage: charged, then held, then what remains.
     static func usage(charged: USD, held: USD, limit: USD, title: String) -> String {
         let width = 300, height = 18
-        func part(_ micros: Int64) -> Int { Int(Double(max(0, micros)) / Double(max(1, limit.micros)) * Double(width)) }
+        func part(_ micros: Int64) -> Int { scaled(micros, of: limit.micros, to: width) }
         let chargedWidth = min(width, part(charged.micros)), heldWidth = min(width - chargedWidth, part(held.micros))
         var svg = svgOpen(width: width, height: height, title: title, kind: "usage")
         svg += "<rect x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(height)\" class=\"remaining\"/>"
