@@ -26,10 +26,7 @@ enum KlingCreateBody {
         job.imageTail = try fields.text("image_tail")
         job.videoID = try fields.text("video_id")
         job.callbackURL = try fields.text("callback_url")
-        if let mode = try fields.text("mode") {
-            guard let parsed = Mode(rawValue: mode) else { throw KlingRefusal(1201, "mode = \"\(mode)\": must be std or pro") }
-            job.mode = parsed
-        }
+        job.mode = try fields.mode()
         if let duration = try fields.text("duration") {
             guard let seconds = Int(duration), seconds > 0 else {
                 throw KlingRefusal(1201, "duration = \"\(duration)\": must be a whole number of seconds as a string, such as \"5\"")
@@ -40,12 +37,7 @@ enum KlingCreateBody {
             guard sound == "on" || sound == "off" else { throw KlingRefusal(1201, "sound = \"\(sound)\": must be on or off") }
             job.sound = sound == "on"
         }
-        if let ratio = try fields.text("aspect_ratio") {
-            guard let parsed = AspectRatio(rawValue: ratio) else {
-                throw KlingRefusal(1201, "aspect_ratio = \"\(ratio)\": must be 16:9, 9:16 or 1:1")
-            }
-            job.aspectRatio = parsed
-        }
+        job.aspectRatio = try fields.aspectRatio()
         job.cfgScale = try fields.number("cfg_scale")?.doubleValue
         if let watermark = object["watermark_info"], !(watermark is NSNull) {
             guard let info = watermark as? [String: Any], let enabled = info["enabled"] as? NSNumber, CreateFields.isBool(enabled) else {

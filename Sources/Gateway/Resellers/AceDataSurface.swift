@@ -80,20 +80,9 @@ struct AceDataSurface: Sendable {
         job.videoID = try fields.text("video_id")
         job.callbackURL = try fields.text("callback_url")
         job.cfgScale = try fields.number("cfg_scale")?.doubleValue
-        if let mode = try fields.text("mode") {
-            guard let parsed = Mode(rawValue: mode) else { throw KlingRefusal(1201, "mode = \"\(mode)\": must be std or pro") }
-            job.mode = parsed
-        }
-        if let duration = try fields.number("duration") {
-            guard duration.doubleValue == Double(duration.intValue), duration.intValue > 0 else {
-                throw KlingRefusal(1201, "duration = \(duration): must be a whole number of seconds, such as 5")
-            }
-            job.durationSeconds = duration.intValue
-        }
-        if let ratio = try fields.text("aspect_ratio") {
-            guard let parsed = AspectRatio(rawValue: ratio) else { throw KlingRefusal(1201, "aspect_ratio = \"\(ratio)\": must be 16:9, 9:16 or 1:1") }
-            job.aspectRatio = parsed
-        }
+        job.mode = try fields.mode()
+        if let seconds = try fields.wholeNumber("duration") { job.durationSeconds = seconds }
+        job.aspectRatio = try fields.aspectRatio()
         job.cameraControl = try KlingCreateBody.cameraControl(fields.object["camera_control"])
         return job
     }

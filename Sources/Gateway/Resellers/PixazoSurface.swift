@@ -27,10 +27,7 @@ struct PixazoSurface: Sendable {
             job.prompt = try fields.text("prompt")
             job.negativePrompt = try fields.text("negative_prompt")
             job.cfgScale = try fields.number("cfg_scale")?.doubleValue
-            if let ratio = try fields.text("aspect_ratio") {
-                guard let parsed = AspectRatio(rawValue: ratio) else { throw KlingRefusal(1201, "aspect_ratio = \"\(ratio)\": must be 16:9, 9:16 or 1:1") }
-                job.aspectRatio = parsed
-            }
+            job.aspectRatio = try fields.aspectRatio()
             let (record, _) = try await gateway.submit(job, externalTaskID: nil, caller: caller, context: context)
             return Self.envelope(Self.data(TaskSnapshot(recorded: record)), requestID: context.requestID, headers: [.klingLedgerSubmission: record.id])
         }

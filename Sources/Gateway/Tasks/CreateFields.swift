@@ -1,4 +1,6 @@
 import Foundation
+import KlingAPI
+import KlingCore
 
 /// A create body's fields, read with their documented types. Every surface reads its bodies
 /// through this: a field the gateway does not know is refused rather than dropped, so what
@@ -41,6 +43,29 @@ struct CreateFields {
         guard has(field) else { return nil }
         guard let number = object[field] as? NSNumber, Self.isBool(number) else { throw KlingRefusal(1201, "\(field): must be true or false") }
         return number.boolValue
+    }
+
+    /// `mode`: std or pro.
+    func mode() throws(KlingRefusal) -> Mode? {
+        guard let text = try text("mode") else { return nil }
+        guard let mode = Mode(rawValue: text) else { throw KlingRefusal(1201, "mode = \"\(text)\": must be std or pro") }
+        return mode
+    }
+
+    /// `aspect_ratio`: 16:9, 9:16 or 1:1.
+    func aspectRatio() throws(KlingRefusal) -> AspectRatio? {
+        guard let text = try text("aspect_ratio") else { return nil }
+        guard let ratio = AspectRatio(rawValue: text) else { throw KlingRefusal(1201, "aspect_ratio = \"\(text)\": must be 16:9, 9:16 or 1:1") }
+        return ratio
+    }
+
+    /// A JSON number that is a positive whole number.
+    func wholeNumber(_ field: String) throws(KlingRefusal) -> Int? {
+        guard let number = try number(field) else { return nil }
+        guard let whole = Int(exactly: number.decimalValue as NSDecimalNumber), whole > 0 else {
+            throw KlingRefusal(1201, "\(field) = \(number): must be a whole number, such as 5")
+        }
+        return whole
     }
 
     /// JSON `true`/`false` arrive as NSNumber too; their type code (`c`) tells them from numbers.
