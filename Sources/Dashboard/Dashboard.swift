@@ -153,19 +153,12 @@ public struct Dashboard: Sendable {
         }
         let month = try Self.month(request)
             ?? ReportMonth(containing: now, in: try ledger.timeZone())
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("dashboard-\(UUID().uuidString).csv")
-        FileManager.default.createFile(atPath: file.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let handle = try FileHandle(forWritingTo: file)
         let grouping = name == "monthly" ? try Grouping(parsing: "team,provider,model") : nil
-        try ReportRunner.run(
-            try ReportCatalog(folder: nil).definition(named: name), on: ledger, month: month, grouping: grouping, team: scope.team,
-            into: CSVWriter(output: handle))
-        try handle.close()
+        let csv = try DashboardPages(ledger: ledger, scope: scope, now: now).report(name, month: month, grouping: grouping)
         return Response(
             status: .ok,
             headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)-\(month).csv\""],
-            body: .init(byteBuffer: ByteBuffer(bytes: try Data(contentsOf: file))))
+            body: .init(byteBuffer: ByteBuffer(bytes: csv)))
     }
 }
 

@@ -291,13 +291,7 @@ extension DashboardPages {
     /// rows), and the resource packs' alerts. The organisation's, not a team's.
     func reconciliation(month: ReportMonth) throws -> Reconciliation? {
         guard scope.team == nil else { return nil }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("dashboard-\(UUID().uuidString).csv")
-        FileManager.default.createFile(atPath: file.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let handle = try FileHandle(forWritingTo: file)
-        try ReportRunner.run(try ReportCatalog(folder: nil).definition(named: "reconciliation"), on: ledger, month: month, into: CSVWriter(output: handle))
-        try handle.close()
-        let rows = CSVText.rows(String(decoding: try Data(contentsOf: file), as: UTF8.self))
+        let rows = CSVText.rows(String(decoding: try report("reconciliation", month: month), as: UTF8.self))
         guard let header = rows.first else { return Reconciliation(lines: [], packAlerts: []) }
         let lines = rows.dropFirst().map { row -> Reconciled in
             let field = { (name: String) -> String in header.firstIndex(of: name).flatMap { row.indices.contains($0) ? row[$0] : nil } ?? "" }
@@ -308,6 +302,23 @@ extension DashboardPages {
         }
         let packs = try ledger.alerts(limit: 1000).filter { $0.pack != nil }.map { "\(Timestamp.string($0.createdAt).prefix(16)) — \($0.message)" }
         return Reconciliation(lines: lines, packAlerts: packs)
+    }
+}
+
+extension DashboardPages {
+    /// A bundled report definition's CSV for a month, for this scope (a team's rows only, in the
+    /// definitions that take `:team`).
+    func report(_ name: String, month: ReportMonth, grouping: Grouping? = nil) throws -> Data {
+        // The runner writes to a file handle: a temporary file, read back whole.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("dashboard-\(UUID().uuidString).csv")
+        FileManager.default.createFile(atPath: file.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let handle = try FileHandle(forWritingTo: file)
+        try ReportRunner.run(
+            try ReportCatalog(folder: nil).definition(named: name), on: ledger, month: month, grouping: grouping, team: scope.team,
+            into: CSVWriter(output: handle))
+        try handle.close()
+        return try Data(contentsOf: file)
     }
 }
 
