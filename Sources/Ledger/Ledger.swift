@@ -12,6 +12,8 @@ public final class Ledger: Sendable {
     private let database: SerializedConnection
     /// Started on the first `batched` write.
     private let writer = Mutex<GroupCommitWriter?>(nil)
+    /// `?connections=1`: batched writes run on this store's own connection.
+    private let batchesInline: Bool
     /// The connection, for the ledger's own methods, which hold it.
     var connection: any LedgerConnection { database.owned }
     /// The ledger file, or the PostgreSQL URL (which may hold a password: show `location`).
@@ -60,8 +62,10 @@ public final class Ledger: Sendable {
     ///   - busyTimeout: how long to wait for another process's write lock.
     public init(path: String, access: Access = .create, busyTimeout: Duration = .seconds(30)) throws(LedgerError) {
         if PostgresLocation.isURL(path) {
-            let connection = try PostgresLedgerConnection(try PostgresLocation(url: path))
+            let location = try PostgresLocation(url: path)
+            let connection = try PostgresLedgerConnection(location)
             try PostgresMigrator.prepare(connection, access: access)
+            self.batchesInline = location.connections == 1
             self.path = path
             self.isReadOnly = access == .read
             self.database = SerializedConnection(connection)
@@ -85,6 +89,7 @@ public final class Ledger: Sendable {
             let connection = try DatabaseConnection(path: path, busyTimeout: busyTimeout, access: logged ? .readOnly : .immutable)
             try Self.checkIsLedger(connection, path: path, readOnly: true)
             self.database = SerializedConnection(connection)
+            self.batchesInline = false
             return
         }
         if exists {
@@ -94,6 +99,7 @@ public final class Ledger: Sendable {
         try connection.configureForLedger()
         try Migrator.migrate(connection)
         self.database = SerializedConnection(connection)
+        self.batchesInline = false
     }
 
     // MARK: The connection
@@ -131,7 +137,7 @@ public final class Ledger: Sendable {
     ///
     /// For the short, hot writes of many concurrent callers (the gate's holds and records).
     public func batched<T: Sendable>(_ body: @escaping @Sendable (Ledger) throws -> T) async throws -> T {
-        if PostgresLocation.isURL(path), (try? PostgresLocation(url: path).connections) == 1 {
+        if batchesInline {
             // One connection only: the write runs on the store's own, as a transaction of its own.
             var outcome: Result<T, any Error>?
             try write { _ throws(LedgerError) in outcome = Result { try savepoint { try body(self) } } }
