@@ -42,11 +42,11 @@ public struct Gate: Sendable {
         self.clients = clients
         self.alerts = alerts
         self.aceDataCallbackURL = aceDataCallbackURL
-        self.pool = LedgerPool(path: ledgerPath)
+        self.store = GateLedger(path: ledgerPath)
     }
 
-    /// The gate's connections to the ledger, opened once and lent to one unit of work at a time.
-    let pool: LedgerPool
+    /// The gate's ledger: opened once and shared by all its work (read-only uses open their own).
+    let store: GateLedger
     /// The submissions this gate is sending right now (held, answer not yet recorded). A
     /// `pending` row of this process that is not among them was left by a send whose record
     /// failed: `sync` then treats its sender as gone and looks it up.
@@ -59,11 +59,11 @@ public struct Gate: Sendable {
     /// Runs one unit of work with a connection of its own, so a gate can be shared by
     /// concurrent tasks (a gateway's requests read their callers' keys and tasks this way).
     public func withLedger<Result>(_ access: Ledger.Access = .create, _ body: (Ledger) async throws -> Result) async throws -> Result {
-        try await pool.with(access, body)
+        try await store.with(access, body)
     }
 
     public func withLedger<Result>(_ access: Ledger.Access = .create, _ body: (Ledger) throws -> Result) throws -> Result {
-        try pool.with(access, body)
+        try store.with(access, body)
     }
 
     // MARK: Submit

@@ -5,7 +5,7 @@ import Synchronization
 /// The gate's ledger: opened, checked and migrated once, on first use, then shared by every
 /// task of the gate (the ledger serializes their use of its connection). A read-only use opens
 /// the file read-only each time, so that it works on a ledger this process may only read.
-final class LedgerPool: Sendable {
+final class GateLedger: Sendable {
     private let path: String
     private let shared = Mutex<Ledger?>(nil)
 
