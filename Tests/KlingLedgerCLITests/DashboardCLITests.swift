@@ -21,16 +21,7 @@ struct DashboardCLITests {
             process.standardOutput = stdout
             process.standardError = FileHandle.nullDevice
             try process.run()
-            var text = ""
-            while !text.contains("\n") {
-                let chunk = stdout.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
-            }
-            guard let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
-                let port = Int(text[range].split(separator: ":").last ?? "")
-            else { throw ServeDidNotStart(output: text) }
-            self.port = port
+            port = try listeningPort(printedTo: stdout)
         }
 
         func get(_ path: String) throws -> (status: Int, body: String) {

@@ -85,18 +85,7 @@ final class Served: @unchecked Sendable {  // the process is only touched by the
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let port = try await offThePool { () -> Int in
-            var text = ""
-            while !text.contains("\n") {
-                let chunk = stdout.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
-            }
-            guard let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
-                let port = Int(text[range].split(separator: ":").last ?? "")
-            else { throw ServeDidNotStart(output: text) }
-            return port
-        }
+        let port = try await offThePool { try listeningPort(printedTo: stdout) }
         return Served(process: process, port: port, stdout: stdout)
     }
 
@@ -116,6 +105,20 @@ final class Served: @unchecked Sendable {  // the process is only touched by the
             return CLIResult(status: process.terminationStatus, stdout: String(decoding: rest, as: UTF8.self), stderr: "")
         }
     }
+}
+
+/// The port a server started by the test says it listens on, in its first line.
+func listeningPort(printedTo stdout: Pipe) throws -> Int {
+    var text = ""
+    while !text.contains("\n") {
+        let chunk = stdout.fileHandleForReading.availableData
+        if chunk.isEmpty { break }
+        text += String(decoding: chunk, as: UTF8.self)
+    }
+    guard let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+        let port = Int(text[range].split(separator: ":").last ?? "")
+    else { throw ServeDidNotStart(output: text) }
+    return port
 }
 
 struct ServeDidNotStart: Error, CustomStringConvertible {
