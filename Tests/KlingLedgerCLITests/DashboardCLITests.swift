@@ -73,11 +73,25 @@ struct DashboardCLITests {
         }
     }
 
-    /// A CSV's rows as dictionaries by header (the reports here have no quoted commas in these columns).
+    /// A CSV's rows as dictionaries by header: quoted fields (commas, doubled quotes, line breaks) read as RFC 4180 says.
     static func csv(_ text: String) -> [[String: String]] {
-        let lines = text.split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        var lines: [[String]] = [], row: [String] = [], field = "", quoted = false
+        var characters = Array(text.unicodeScalars)[...]
+        while let character = characters.popFirst() {
+            switch (quoted, character) {
+            case (true, "\""):
+                if characters.first == "\"" { field.unicodeScalars.append("\""); characters.removeFirst() } else { quoted = false }
+            case (true, _): field.unicodeScalars.append(character)
+            case (false, "\""): quoted = true
+            case (false, ","): row.append(field); field = ""
+            case (false, "\r"): break
+            case (false, "\n"): row.append(field); lines.append(row); row = []; field = ""
+            default: field.unicodeScalars.append(character)
+            }
+        }
+        if !field.isEmpty || !row.isEmpty { lines.append(row + [field]) }
         guard let header = lines.first else { return [] }
-        return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
+        return lines.dropFirst().map { Dictionary(zip(header, $0), uniquingKeysWith: { first, _ in first }) }
     }
 
     @Test("Each page's figures equal the report CSVs' to the cent: the month's charged and held, by team and by provider, every budget")
@@ -149,6 +163,14 @@ struct DashboardCLITests {
         let submissions = try await dashboard.fetch("/submissions?month=\(month)&provider=kling")
         let rows = Self.table("submissions", in: submissions.body)
         #expect(!rows.isEmpty && rows.allSatisfy { $0[4] == "kling" }, "filtered by provider")
+        // Every submission's charged and held on the list equal the items report's.
+        let everything = Self.table("submissions", in: try await dashboard.fetch("/submissions?month=\(month)").body)
+        let itemsReport = Self.csv(try await offThePool { try runCLI(["report", "items", "--month", month, "--ledger", ledger]) }.stdout)
+        #expect(everything.count == itemsReport.count && !itemsReport.isEmpty)
+        for item in itemsReport {
+            let row = everything.first { $0[1] == item["id"] }
+            #expect(row?[7] == "$" + (item["charged_usd"] ?? "?") && row?[8] == "$" + (item["held_usd"] ?? "?"), "\(item["id"] ?? ""): \(row ?? [])")
+        }
         let id = try #require(rows.first?[1])
         let detail = try await dashboard.fetch("/submissions/\(id)")
         #expect(detail.status == 200 && detail.body.contains("<table id=\"entries\">") && detail.body.contains("hold"))
