@@ -29,9 +29,10 @@ struct AlertDeliveryTests {
             let courier = AlertCourier()
             #expect(try await courier.deliver(ledger: fixture.ledger, now: { Date().addingTimeInterval(5) }).isEmpty)
             // Still down at the first retry (due after 30 s): the next waits longer (60 s).
-            let stillDown = try await courier.deliver(ledger: fixture.ledger, now: { Date().addingTimeInterval(40) })
+            let firstRetry = Date().addingTimeInterval(40)
+            let stillDown = try await courier.deliver(ledger: fixture.ledger, now: { firstRetry })
             #expect(stillDown.count == 2 && stillDown.allSatisfy { $0.failure == "the target answered HTTP 503" })
-            #expect(stillDown.allSatisfy { ($0.retryAt?.timeIntervalSinceNow ?? 0) > 95 })
+            #expect(stillDown.allSatisfy { ($0.retryAt?.timeIntervalSince(firstRetry) ?? 0) > 59 }, "the second retry waits 60 s")
             #expect(try await courier.deliver(ledger: fixture.ledger, now: { Date().addingTimeInterval(80) }).isEmpty)
             #expect(fixture.sandbox.refusedWebhooks == 4)
             let attempts = try await courier.deliver(ledger: fixture.ledger, now: { Date().addingTimeInterval(3600) })

@@ -14,8 +14,14 @@ struct CLIResult {
 
 /// Runs the built `kling-ledger` as a user would: a separate process, from a folder other than
 /// the checkout, with a throwaway HOME and none of the developer's KLING_* variables.
+/// Waits off Swift concurrency's cooperative pool (see `offThePool`).
 /// - Parameter user: run as this user (through `runuser`, so only when the tests run as root).
-func runCLI(_ arguments: [String], environment extra: [String: String] = [:], as user: String? = nil) throws -> CLIResult {
+func runCLI(_ arguments: [String], environment extra: [String: String] = [:], as user: String? = nil) async throws -> CLIResult {
+    try await offThePool { try runCLIBlocking(arguments, environment: extra, as: user) }
+}
+
+/// `runCLI` for code already running on a thread of its own: it blocks until the process ends.
+func runCLIBlocking(_ arguments: [String], environment extra: [String: String] = [:], as user: String? = nil) throws -> CLIResult {
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kling-ledger-cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
@@ -94,14 +100,14 @@ struct CLINotBuilt: Error, CustomStringConvertible {
 }
 
 /// Writes files into a fresh temporary folder for the duration of `body`.
-func withFolder<T>(_ files: [String: String], _ body: (URL) throws -> T) throws -> T {
+func withFolder<T>(_ files: [String: String], _ body: (URL) async throws -> T) async throws -> T {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kling-ledger-files-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
     for (name, text) in files {
         try Data(text.utf8).write(to: folder.appendingPathComponent(name))
     }
-    return try body(folder)
+    return try await body(folder)
 }
 
 /// Runs blocking work (waiting for child processes) on a thread of its own, off Swift

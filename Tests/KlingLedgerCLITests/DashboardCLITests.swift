@@ -53,7 +53,7 @@ struct DashboardCLITests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-dashboard-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let ledger = folder.appendingPathComponent("demo.sqlite").path
-        let demo = try runCLI(["demo", "--ledger", ledger])
+        let demo = try runCLIBlocking(["demo", "--ledger", ledger])
         guard demo.status == 0 else { throw ServeDidNotStart(output: demo.stderr) }
         return (folder, ledger)
     }
@@ -104,7 +104,7 @@ struct DashboardCLITests {
 
         let overview = try await dashboard.fetch("/?month=\(month)")
         #expect(overview.status == 200)
-        let byTeam = Self.csv(try await offThePool { try runCLI(["report", "monthly", "--by", "team", "--month", month, "--ledger", ledger]) }.stdout)
+        let byTeam = Self.csv(try await offThePool { try runCLIBlocking(["report", "monthly", "--by", "team", "--month", month, "--ledger", ledger]) }.stdout)
         let total = byTeam.compactMap { $0["charged_usd"].flatMap(USD.init) }.reduce(USD.zero) { USD(micros: $0.micros + $1.micros) }
         let held = byTeam.compactMap { $0["held_usd"].flatMap(USD.init) }.reduce(USD.zero) { USD(micros: $0.micros + $1.micros) }
         #expect(overview.body.contains("id=\"charged\">$\(total.decimalString)<"), "the month's charged total is the report's")
@@ -115,11 +115,11 @@ struct DashboardCLITests {
         let reportTeams = Dictionary(uniqueKeysWithValues: byTeam.map { ($0["team"] ?? "", "$" + ($0["charged_usd"] ?? "")) })
         #expect(!pageTeams.isEmpty && pageTeams == reportTeams, "by team: \(pageTeams) vs \(reportTeams)")
 
-        let byProvider = Self.csv(try await offThePool { try runCLI(["report", "monthly", "--by", "provider", "--month", month, "--ledger", ledger]) }.stdout)
+        let byProvider = Self.csv(try await offThePool { try runCLIBlocking(["report", "monthly", "--by", "provider", "--month", month, "--ledger", ledger]) }.stdout)
         let pageProviders = Dictionary(uniqueKeysWithValues: Self.table("by-provider", in: overview.body).map { ($0[0], $0[1]) })
         #expect(pageProviders == Dictionary(uniqueKeysWithValues: byProvider.map { ($0["provider"] ?? "", "$" + ($0["charged_usd"] ?? "")) }))
 
-        let byModel = Self.csv(try await offThePool { try runCLI(["report", "monthly", "--by", "model,mode", "--month", month, "--ledger", ledger]) }.stdout)
+        let byModel = Self.csv(try await offThePool { try runCLIBlocking(["report", "monthly", "--by", "model,mode", "--month", month, "--ledger", ledger]) }.stdout)
         let pageModels = Dictionary(uniqueKeysWithValues: Self.table("by-model", in: overview.body).map { ($0[0], $0[1]) })
         let reportModels = Dictionary(
             uniqueKeysWithValues: byModel.map { row in
@@ -133,7 +133,7 @@ struct DashboardCLITests {
         #expect(download.status == 200 && download.body.hasPrefix("team,provider,model,"))
 
         let budgetsPage = try await dashboard.fetch("/budgets")
-        let budgetsReport = Self.csv(try await offThePool { try runCLI(["report", "budgets", "--month", month, "--ledger", ledger]) }.stdout)
+        let budgetsReport = Self.csv(try await offThePool { try runCLIBlocking(["report", "budgets", "--month", month, "--ledger", ledger]) }.stdout)
         #expect(!budgetsReport.isEmpty)
         for budget in budgetsReport {
             let id = budget["budget"] ?? ""
@@ -165,7 +165,7 @@ struct DashboardCLITests {
         #expect(!rows.isEmpty && rows.allSatisfy { $0[4] == "kling" }, "filtered by provider")
         // Every submission's charged and held on the list equal the items report's.
         let everything = Self.table("submissions", in: try await dashboard.fetch("/submissions?month=\(month)").body)
-        let itemsReport = Self.csv(try await offThePool { try runCLI(["report", "items", "--month", month, "--ledger", ledger]) }.stdout)
+        let itemsReport = Self.csv(try await offThePool { try runCLIBlocking(["report", "items", "--month", month, "--ledger", ledger]) }.stdout)
         #expect(everything.count == itemsReport.count && !itemsReport.isEmpty)
         for item in itemsReport {
             let row = everything.first { $0[1] == item["id"] }

@@ -22,13 +22,13 @@ struct GateProcessTests {
         let ledger = Self.ledgerPath()
         defer { removeFolder(of: ledger) }
         let environment = Self.environment(sandbox, ledger: ledger)
-        let set = try runCLI(["budget", "set", "--team", "video", "--limit", "0.42"], environment: environment)
+        let set = try await runCLI(["budget", "set", "--team", "video", "--limit", "0.42"], environment: environment)
         #expect(set.status == 0, "\(set.stderr)")
 
         let results = Results()
         try await offThePool {
             DispatchQueue.concurrentPerform(iterations: 8) { index in
-                let result = try? runCLI(
+                let result = try? runCLIBlocking(
                     ["submit", "--prompt", "job \(index)", "--model", "kling-v1", "--mode", "std", "--team", "video", "--json"], environment: environment)
                 results.append(result)
             }
@@ -55,11 +55,11 @@ struct GateProcessTests {
         defer { removeFolder(of: ledger) }
         let environment = Self.environment(sandbox, ledger: ledger)
         sandbox.inject(.slowAnswer(.seconds(60)), provider: .kling)
-        try killDuringSubmit(environment: environment) { sandbox.tasks.count == 1 }
+        try await killDuringSubmit(environment: environment) { sandbox.tasks.count == 1 }
 
         let store = try Ledger(path: ledger)
         #expect(try store.openSubmissions().only?.state == .pending, "the hold was committed before sending")
-        try syncUntilSettled(environment)
+        try await syncUntilSettled(environment)
         try expectLedgerMatches(sandbox, store)
     }
 
@@ -71,19 +71,19 @@ struct GateProcessTests {
         defer { removeFolder(of: ledger) }
         let environment = Self.environment(sandbox, ledger: ledger)
         sandbox.inject(.hang(.seconds(60)), provider: .kling)
-        try killDuringSubmit(environment: environment) { !sandbox.requests.isEmpty }
+        try await killDuringSubmit(environment: environment) { !sandbox.requests.isEmpty }
 
         let store = try Ledger(path: ledger)
         #expect(try store.openSubmissions().only?.balance.held == USD(micros: 140_000))
-        try syncUntilSettled(environment)
+        try await syncUntilSettled(environment)
         #expect(sandbox.tasks.isEmpty)
         try expectLedgerMatches(sandbox, store)
         #expect(try store.submissions().only?.state == .sendFailed)
     }
 
     @Test("`kling-ledger demo` runs from nothing: budgets, a refusal, a failure, settlement and a summary")
-    func demo() throws {
-        let result = try runCLI(["demo", "--delay", "1"])
+    func demo() async throws {
+        let result = try await runCLI(["demo", "--delay", "1"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("refused by budget"))
         #expect(result.stdout.contains("failed: 1301"))
@@ -102,13 +102,13 @@ struct GateProcessTests {
         environment["KLING_LEDGER_LOG_LEVEL"] = "trace"
         var output = ""
         for provider in ["kling", "pixazo", "acedata", "kkiai"] {
-            let run = try runCLI(["submit", "--provider", provider, "--prompt", "a fox", "--wait", "--json"] + (provider == "pixazo" ? [] : ["--model", "kling-v1"]), environment: environment)
+            let run = try await runCLI(["submit", "--provider", provider, "--prompt", "a fox", "--wait", "--json"] + (provider == "pixazo" ? [] : ["--model", "kling-v1"]), environment: environment)
             #expect(run.status == 0, "\(run.stderr)")
             output += run.stdout + run.stderr
         }
         var wrong = environment
         wrong["KLING_SECRET_KEY"] = "wrong-secret-\(UUID().uuidString)"
-        let refused = try runCLI(["submit", "--prompt", "x"], environment: wrong)
+        let refused = try await runCLI(["submit", "--prompt", "x"], environment: wrong)
         #expect(refused.status == 77, "a refused credential")
         output += refused.stdout + refused.stderr
         #expect(output.contains("→ 200"), "requests were logged")
@@ -124,24 +124,24 @@ struct GateProcessTests {
 
     /// Starts `submit`, waits until `reached` says the request got where it should, then
     /// kills the process with SIGKILL.
-    private func killDuringSubmit(environment: [String: String], until reached: () -> Bool) throws {
+    private func killDuringSubmit(environment: [String: String], until reached: () -> Bool) async throws {
         let process = try userProcess(["submit", "--prompt", "a fox", "--model", "kling-v1", "--mode", "std"], in: FileManager.default.temporaryDirectory, environment: environment)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        for _ in 0..<200 where !reached() { Thread.sleep(forTimeInterval: 0.05) }
+        for _ in 0..<200 where !reached() { try await Task.sleep(for: .milliseconds(50)) }
         #expect(reached(), "the request never reached the sandbox")
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
     }
 
-    private func syncUntilSettled(_ environment: [String: String]) throws {
+    private func syncUntilSettled(_ environment: [String: String]) async throws {
         for _ in 0..<30 {
-            let sync = try runCLI(["sync", "--pending-grace", "0"], environment: environment)
+            let sync = try await runCLI(["sync", "--pending-grace", "0"], environment: environment)
             #expect(sync.status == 0, "\(sync.stderr)")
             if sync.stdout.contains("Nothing open") { return }
-            Thread.sleep(forTimeInterval: 0.2)
+            try await Task.sleep(for: .milliseconds(200))
         }
     }
 

@@ -20,7 +20,7 @@ struct GatewayProcessTests {
         let ledger = FileManager.default.temporaryDirectory.appendingPathComponent("cli-gateway-\(UUID().uuidString)/ledger.sqlite").path
         defer { removeFolder(of: ledger) }
         let environment = sandbox.environment.merging(["KLING_LEDGER_DB": ledger, "KLING_LEDGER_GATEWAY_SECRET": Self.secret]) { $1 }
-        let issued = try runCLI(["keys", "create", "--team", "video", "--json"], environment: environment)
+        let issued = try await runCLI(["keys", "create", "--team", "video", "--json"], environment: environment)
         let apiKey = try #require(issued.json?["api_key"] as? String, "\(issued.stderr)")
 
         // The provider creates each task, then holds its answer for a minute: the gateway dies

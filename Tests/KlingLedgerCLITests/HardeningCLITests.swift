@@ -34,7 +34,7 @@ struct HardeningCLITests {
         func run(_ arguments: [String], _ extra: [String: String] = [:], before: () -> Void = {}) async throws -> CLIResult {
             before()
             let env = environment.merging(extra) { $1 }
-            return try await offThePool { try runCLI(arguments, environment: env) }
+            return try await offThePool { try runCLIBlocking(arguments, environment: env) }
         }
         var seen: [Int32: String] = [:]
         func expect(_ code: Int32, _ result: CLIResult, _ what: String) {
@@ -122,9 +122,9 @@ struct HardeningCLITests {
         let record = try #require(try Ledger(path: ledger, access: .read).submissions().only)
         #expect(record.state == .succeeded && record.balance.held == .zero)
         // The provider's video ids, which an extension names, are shown.
-        let status = try runCLI(["status", record.id, "--json"], environment: environment)
+        let status = try await runCLI(["status", record.id, "--json"], environment: environment)
         #expect((status.json?["video_ids"] as? [String])?.isEmpty == false)
-        #expect(try runCLI(["status", record.id], environment: environment).stdout.contains("video \(record.videoIDs.first ?? "?") "))
+        #expect(try await runCLI(["status", record.id], environment: environment).stdout.contains("video \(record.videoIDs.first ?? "?") "))
     }
 
     @Test("SIGTERM while sending: exit 130, the hold kept as unknown, and sync finds the task was never created")
@@ -198,7 +198,7 @@ struct HardeningCLITests {
 
         // Follow the tool's advice until nothing is open.
         for _ in 0..<40 {
-            let sync = try await offThePool { try runCLI(["sync", "--pending-grace", "600", "--json"], environment: environment) }
+            let sync = try await offThePool { try runCLIBlocking(["sync", "--pending-grace", "600", "--json"], environment: environment) }
             let changes = (try? JSONSerialization.jsonObject(with: Data(sync.stdout.utf8))) as? [[String: Any]] ?? []
             for change in changes where change["needs_person"] as? Bool == true {
                 let id = try #require(change["id"] as? String)
@@ -211,7 +211,7 @@ struct HardeningCLITests {
                 } else {
                     arguments = ["resolve", id, "--failed", "--note", "not on the bill"]
                 }
-                let resolved = try await offThePool { try runCLI(arguments, environment: environment) }
+                let resolved = try await offThePool { try runCLIBlocking(arguments, environment: environment) }
                 #expect(resolved.status == 0, "\(arguments): \(resolved.stderr)")
             }
             if sync.status == 0, changes.isEmpty { break }
@@ -233,7 +233,7 @@ struct HardeningCLITests {
 
     private func syncUntilNothingOpen(_ environment: [String: String]) async throws {
         for _ in 0..<40 {
-            let sync = try await offThePool { try runCLI(["sync", "--pending-grace", "0"], environment: environment) }
+            let sync = try await offThePool { try runCLIBlocking(["sync", "--pending-grace", "0"], environment: environment) }
             if sync.stdout.contains("Nothing open") { return }
             try await Task.sleep(for: .milliseconds(250))
         }

@@ -14,11 +14,11 @@ struct LedgerCopyCLITests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let source = folder.appendingPathComponent("demo.sqlite").path
-        let demo = try await offThePool { try runCLI(["demo", "--ledger", source]) }
+        let demo = try await offThePool { try runCLIBlocking(["demo", "--ledger", source]) }
         #expect(demo.status == 0, "\(demo.stderr)")
 
         try await target.withScratchLocation { destination in
-            let copied = try await offThePool { try runCLI(["ledger", "copy", "--from", source, "--to", destination, "--json"]) }
+            let copied = try await offThePool { try runCLIBlocking(["ledger", "copy", "--from", source, "--to", destination, "--json"]) }
             #expect(copied.status == 0, "\(copied.stderr)")
             let tables = try #require(copied.json?["tables"] as? [String: Int])
             let original = try Ledger(path: source, access: .read)
@@ -33,13 +33,13 @@ struct LedgerCopyCLITests {
 
             let month = Timestamp.string(Date()).prefix(7)
             for report in ["monthly", "items", "budgets"] {
-                let fromFile = try await offThePool { try runCLI(["report", report, "--month", String(month), "--ledger", source]) }
-                let fromCopy = try await offThePool { try runCLI(["report", report, "--month", String(month), "--ledger", destination]) }
+                let fromFile = try await offThePool { try runCLIBlocking(["report", report, "--month", String(month), "--ledger", source]) }
+                let fromCopy = try await offThePool { try runCLIBlocking(["report", report, "--month", String(month), "--ledger", destination]) }
                 #expect(fromFile.status == 0 && fromCopy.status == 0, "\(fromCopy.stderr)")
                 #expect(fromCopy.stdout == fromFile.stdout, "the \(report) report is the same from the copy")
             }
 
-            let again = try await offThePool { try runCLI(["ledger", "copy", "--from", source, "--to", destination]) }
+            let again = try await offThePool { try runCLIBlocking(["ledger", "copy", "--from", source, "--to", destination]) }
             #expect(again.status == 65)
             #expect(again.stderr.contains("is not empty") && again.stderr.contains("new, empty ledger"), "\(again.stderr)")
             #expect((try Ledger(path: destination, access: .read).submissions().count) == (try original.submissions().count), "nothing was added")

@@ -4,8 +4,8 @@ import Testing
 @Suite("kling-ledger quote, compare and pricing list, run as a user would")
 struct QuoteCommandTests {
     @Test("quote --provider pixazo --duration 5 --json prints the exact price and its basis")
-    func pixazoJSON() throws {
-        let result = try runCLI(["quote", "--provider", "pixazo", "--duration", "5", "--json"])
+    func pixazoJSON() async throws {
+        let result = try await runCLI(["quote", "--provider", "pixazo", "--duration", "5", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let json = try #require(result.json)
         #expect(json["amount_usd"] as? String == "0.35")
@@ -18,26 +18,26 @@ struct QuoteCommandTests {
     }
 
     @Test("An official quote carries its units and the unit price used, which KLING_UNIT_PRICE changes")
-    func officialUnits() throws {
-        let list = try runCLI(["quote", "--model", "kling-v2-5-turbo", "--mode", "pro", "--duration", "10", "--json"])
+    func officialUnits() async throws {
+        let list = try await runCLI(["quote", "--model", "kling-v2-5-turbo", "--mode", "pro", "--duration", "10", "--json"])
         #expect(list.json?["amount_usd"] as? String == "0.70")
         #expect(list.json?["units"] as? String == "5")
         #expect(list.json?["unit_price_usd"] as? String == "0.14")
 
-        let pack = try runCLI(
+        let pack = try await runCLI(
             ["quote", "--model", "kling-v2-5-turbo", "--mode", "pro", "--duration", "10", "--json"],
             environment: ["KLING_UNIT_PRICE": "0.098"])
         #expect(pack.json?["amount_usd"] as? String == "0.49")
         #expect(pack.json?["units"] as? String == "5")
         #expect(pack.json?["unit_price_source"] as? String == "from KLING_UNIT_PRICE")
 
-        let flag = try runCLI(["quote", "--model", "kling-v1", "--unit-price", "0.1", "--json"], environment: ["KLING_UNIT_PRICE": "0.098"])
+        let flag = try await runCLI(["quote", "--model", "kling-v1", "--unit-price", "0.1", "--json"], environment: ["KLING_UNIT_PRICE": "0.098"])
         #expect(flag.json?["amount_usd"] as? String == "0.10")
     }
 
     @Test("compare lists providers cheapest first and says which cannot run the job and why")
-    func compare() throws {
-        let result = try runCLI(["compare", "--model", "kling-v2-5-turbo", "--mode", "pro", "--duration", "10"])
+    func compare() async throws {
+        let result = try await runCLI(["compare", "--model", "kling-v2-5-turbo", "--mode", "pro", "--duration", "10"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first == "kling-v2-5-turbo pro 10 s text2video — cheapest first:")
@@ -48,8 +48,8 @@ struct QuoteCommandTests {
     }
 
     @Test("compare puts the cheaper provider first")
-    func compareOrder() throws {
-        let result = try runCLI(["compare", "--duration", "5", "--json", "--unit-price", "0.5"])
+    func compareOrder() async throws {
+        let result = try await runCLI(["compare", "--duration", "5", "--json", "--unit-price", "0.5"])
         let json = try #require(result.json)
         let quotes = try #require(json["quotes"] as? [[String: Any]])
         let amounts = quotes.compactMap { $0["amount_usd"] as? String }
@@ -59,8 +59,8 @@ struct QuoteCommandTests {
     }
 
     @Test("A job no rule prices is refused with exit 64 and a message naming what was asked")
-    func unpriced() throws {
-        let result = try runCLI(["quote", "--provider", "acedata", "--model", "kling-video-o1", "--mode", "pro", "--duration", "10"])
+    func unpriced() async throws {
+        let result = try await runCLI(["quote", "--provider", "acedata", "--model", "kling-video-o1", "--mode", "pro", "--duration", "10"])
         #expect(result.status == 64)
         #expect(result.stdout.isEmpty)
         for word in ["acedata", "kling-video-o1", "pro", "10 s", "pricing/acedata.json", "rather than priced at $0"] {
@@ -78,17 +78,17 @@ struct QuoteCommandTests {
             (["quote", "--duration", "0"], "--duration"),
             (["quote", "--at", "yesterday"], "ISO 8601"),
         ] as [([String], String)])
-    func invalid(arguments: [String], message: String) throws {
-        let result = try runCLI(arguments)
+    func invalid(arguments: [String], message: String) async throws {
+        let result = try await runCLI(arguments)
         #expect(result.status == 64)
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 
     @Test("A broken table in --pricing fails with its file and JSON path")
-    func brokenTable() throws {
+    func brokenTable() async throws {
         let table = #"{ "provider": "pixazo", "currency": "USD", "source": "x", "settlement": "table", "versions": [ { "id": "a", "effective_from": "2026-01-01", "rules": [ { "usd_per_clip": "-1" } ] } ] }"#
-        try withFolder(["pixazo.json": table]) { folder in
-            let result = try runCLI(["quote", "--provider", "pixazo", "--pricing", folder.path])
+        try await withFolder(["pixazo.json": table]) { folder in
+            let result = try await runCLI(["quote", "--provider", "pixazo", "--pricing", folder.path])
             #expect(result.status == 78, "a broken table is a configuration error")
             #expect(result.stderr.contains("\(folder.path)/pixazo.json at versions[0].rules[0].usd_per_clip"), "\(result.stderr)")
             #expect(result.stderr.contains("negative"))
@@ -96,8 +96,8 @@ struct QuoteCommandTests {
     }
 
     @Test("pricing list shows every table with its source and effective date")
-    func pricingList() throws {
-        let result = try runCLI(["pricing", "list"])
+    func pricingList() async throws {
+        let result = try await runCLI(["pricing", "list"])
         #expect(result.status == 0)
         for provider in ["kling", "pixazo", "acedata", "kkiai"] {
             #expect(result.stdout.contains("file:       pricing/\(provider).json"))
@@ -107,8 +107,8 @@ struct QuoteCommandTests {
     }
 
     @Test("--help is complete for every command", arguments: [["--help"], ["quote", "--help"], ["compare", "--help"], ["pricing", "list", "--help"]])
-    func help(arguments: [String]) throws {
-        let result = try runCLI(arguments)
+    func help(arguments: [String]) async throws {
+        let result = try await runCLI(arguments)
         #expect(result.status == 0)
         #expect(result.stdout.contains("USAGE: kling-ledger"))
         if arguments.count > 1 {

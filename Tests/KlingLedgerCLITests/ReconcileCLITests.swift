@@ -17,7 +17,7 @@ struct ReconcileCLITests {
         let ledger = folder.appendingPathComponent("ledger.sqlite").path
         let environment = sandbox.environment.merging(["KLING_LEDGER_DB": ledger, "KLING_LEDGER_LOG_LEVEL": "trace"]) { $1 }
         func run(_ arguments: [String]) async throws -> CLIResult {
-            try await offThePool { try runCLI(arguments, environment: environment) }
+            try await offThePool { try runCLIBlocking(arguments, environment: environment) }
         }
         var output = ""
         #expect(try await run(["submit", "--prompt", "a fox", "--model", "kling-v1", "--wait"]).status == 0)

@@ -10,7 +10,7 @@ import FoundationNetworking
 @Suite("kling-ledger sandbox")
 struct SandboxCommandTests {
     @Test("Prints the variables that point every provider at it, on the port it chose, and keeps running")
-    func printsEnvironment() throws {
+    func printsEnvironment() async throws {
         try withRunningCLI(["sandbox", "--delay", "1"], until: "Press Ctrl-C") { output in
             let exports = output.split(separator: "\n").filter { $0.hasPrefix("export ") }
             let names = exports.compactMap { $0.dropFirst("export ".count).split(separator: "=").first.map(String.init) }
@@ -26,14 +26,14 @@ struct SandboxCommandTests {
     }
 
     @Test("An impossible port is a usage error")
-    func badPort() throws {
-        let result = try runCLI(["sandbox", "--port", "70000"])
+    func badPort() async throws {
+        let result = try await runCLI(["sandbox", "--port", "70000"])
         #expect(result.status == 64)
         #expect(result.stderr.contains("--port must be between 0 and 65535"))
     }
 
     @Test("--fault kling:create:busy is listed at start, then refuses one create with 1303; the next one succeeds")
-    func injectsFault() throws {
+    func injectsFault() async throws {
         try withRunningCLI(["sandbox", "--delay", "1", "--fault", "kling:create:busy"], until: "Press Ctrl-C") { output in
             #expect(output.contains("kling:create:busy: the next kling create is refused with code 1303"), "\(output)")
             let base = try #require(Self.baseURL(in: output))
@@ -48,20 +48,20 @@ struct SandboxCommandTests {
     }
 
     @Test("A --fault that does not follow the syntax is a usage error naming the syntax, with an example")
-    func badFault() throws {
-        let result = try runCLI(["sandbox", "--fault", "nonsense"])
+    func badFault() async throws {
+        let result = try await runCLI(["sandbox", "--fault", "nonsense"])
         #expect(result.status == 64)
         #expect(result.stderr.contains(#"--fault "nonsense""#), "\(result.stderr)")
         #expect(result.stderr.contains("PROVIDER:OPERATION:FAULT[:ARG]"))
         #expect(result.stderr.contains("kling:create:busy"))
-        let unknown = try runCLI(["sandbox", "--fault", "kling:create:explode"])
+        let unknown = try await runCLI(["sandbox", "--fault", "kling:create:explode"])
         #expect(unknown.status == 64)
         #expect(unknown.stderr.contains(#"unknown fault "explode""#), "\(unknown.stderr)")
     }
 
     @Test("--help documents the fault syntax and the state file, with examples")
-    func help() throws {
-        let result = try runCLI(["sandbox", "--help"])
+    func help() async throws {
+        let result = try await runCLI(["sandbox", "--help"])
         #expect(result.status == 0)
         for text in ["--fault <fault>", "PROVIDER:OPERATION:FAULT[:ARG]", "slow:SECONDS", "forget", "--fault kling:create:busy", "--state <file>"] {
             #expect(result.stdout.contains(text), "\(text)")
@@ -69,8 +69,8 @@ struct SandboxCommandTests {
     }
 
     @Test("--state: a task created before the sandbox restarts is still found after it")
-    func stateFile() throws {
-        try withFolder([:]) { folder in
+    func stateFile() async throws {
+        try await withFolder([:]) { folder in
             let file = folder.appendingPathComponent("state.json").path
             let id = try withRunningCLI(["sandbox", "--delay", "1", "--state", file], until: "Press Ctrl-C") { output in
                 #expect(output.contains("Tasks are kept in \(file) (0 loaded)"), "\(output)")

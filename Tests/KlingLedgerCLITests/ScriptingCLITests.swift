@@ -30,8 +30,8 @@ struct ScriptingCLITests {
     @Test("A user who can only read the ledger lists, shows budgets and runs reports; nothing is written or created")
     func readOnlyLedger() async throws {
         try await Self.withSetup { _, ledger, environment in
-            #expect(try await offThePool { try runCLI(["submit", "--prompt", "a fox", "--model", "kling-v1", "--wait"], environment: environment) }.status == 0)
-            #expect(try runCLI(["budget", "set", "--all", "--limit", "5"], environment: environment).status == 0)
+            #expect(try await offThePool { try runCLIBlocking(["submit", "--prompt", "a fox", "--model", "kling-v1", "--wait"], environment: environment) }.status == 0)
+            #expect(try await runCLI(["budget", "set", "--all", "--limit", "5"], environment: environment).status == 0)
             let folder = URL(fileURLWithPath: ledger).deletingLastPathComponent()
             // Root reads anything, so root's reader is `nobody`; anyone else reads files made read-only.
             chmod(folder.path, getuid() == 0 ? 0o755 : 0o555)
@@ -40,12 +40,12 @@ struct ScriptingCLITests {
             let before = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
             let bytes = try Data(contentsOf: URL(fileURLWithPath: ledger))
             for arguments in [["list"], ["budget", "list"], ["report", "monthly"], ["status"], ["alerts", "list"]] {
-                let result = try runAsReader(arguments + ["--ledger", ledger])
+                let result = try await runAsReader(arguments + ["--ledger", ledger])
                 #expect(result.status == 0, "\(arguments): \(result.stderr)")
                 #expect(!result.stderr.contains("SQLite"))
             }
-            #expect(try runAsReader(["list", "--ledger", ledger]).stdout.contains("succeeded"))
-            let write = try runAsReader(["budget", "set", "--all", "--limit", "9", "--ledger", ledger])
+            #expect(try await runAsReader(["list", "--ledger", ledger]).stdout.contains("succeeded"))
+            let write = try await runAsReader(["budget", "set", "--all", "--limit", "9", "--ledger", ledger])
             if getuid() == 0 {
                 #expect(write.status == 77, "a write by a reader: \(write.stderr)")
                 #expect(write.stderr.contains("cannot be written by this user"))
@@ -63,7 +63,7 @@ struct ScriptingCLITests {
             chmod(copies.path, getuid() == 0 ? 0o755 : 0o555)
             chmod(copy, getuid() == 0 ? 0o644 : 0o444)
             defer { chmod(copies.path, 0o755) }
-            let listed = try runAsReader(["list", "--ledger", copy])
+            let listed = try await runAsReader(["list", "--ledger", copy])
             #expect(listed.status == 0 && listed.stdout.contains("succeeded"), "\(listed.stderr)")
             #expect(try FileManager.default.contentsOfDirectory(atPath: copies.path) == ["ledger.sqlite"])
         }
@@ -71,8 +71,8 @@ struct ScriptingCLITests {
 
     /// Runs `kling-ledger` as a user who may only read: `nobody`, when the tests run as root (CI
     /// does); otherwise as this user, on files made read-only.
-    private func runAsReader(_ arguments: [String]) throws -> CLIResult {
-        try runCLI(arguments, as: getuid() == 0 ? "nobody" : nil)
+    private func runAsReader(_ arguments: [String]) async throws -> CLIResult {
+        try await runCLI(arguments, as: getuid() == 0 ? "nobody" : nil)
     }
 
     // MARK: 12. JSON a script can rely on
@@ -81,7 +81,7 @@ struct ScriptingCLITests {
     func json() async throws {
         try await Self.withSetup { sandbox, ledger, environment in
             func run(_ arguments: [String]) async throws -> CLIResult {
-                try await offThePool { try runCLI(arguments + ["--json"], environment: environment) }
+                try await offThePool { try runCLIBlocking(arguments + ["--json"], environment: environment) }
             }
             sandbox.inject(.dropAfterCreate, provider: .pixazo)
             let lost = try await run(["submit", "--provider", "pixazo", "--prompt", "a lighthouse"])
@@ -123,17 +123,17 @@ struct ScriptingCLITests {
     @Test("budget set on an existing budget changes only the fields given and prints each change; soft → hard is said")
     func budgetSetKeepsFields() async throws {
         try await Self.withSetup { _, ledger, environment in
-            let created = try runCLI(["budget", "set", "--team", "video", "--limit", "2", "--alert-at", "60,90", "--enforcement", "soft"], environment: environment)
+            let created = try await runCLI(["budget", "set", "--team", "video", "--limit", "2", "--alert-at", "60,90", "--enforcement", "soft"], environment: environment)
             #expect(created.status == 0 && created.stdout.contains("Budget 1 created."))
             #expect(created.stdout.contains("  id  scope"), "a header above the row")
-            let raised = try runCLI(["budget", "set", "--team", "video", "--limit", "3"], environment: environment)
+            let raised = try await runCLI(["budget", "set", "--team", "video", "--limit", "3"], environment: environment)
             #expect(raised.stdout.contains("limit $2.00 → $3.00"), "\(raised.stdout)")
             let budget = try #require(try Ledger(path: ledger, access: .read).budgets().only)
             #expect(budget.spec.enforcement == .soft, "still soft")
             #expect(budget.spec.thresholds == [60, 90], "thresholds kept")
-            let hard = try runCLI(["budget", "set", "--team", "video", "--enforcement", "hard"], environment: environment)
+            let hard = try await runCLI(["budget", "set", "--team", "video", "--enforcement", "hard"], environment: environment)
             #expect(hard.stdout.contains("enforcement soft → hard: jobs that do not fit are now refused"))
-            let missingLimit = try runCLI(["budget", "set", "--team", "other"], environment: environment)
+            let missingLimit = try await runCLI(["budget", "set", "--team", "other"], environment: environment)
             #expect(missingLimit.status == 65 && missingLimit.stderr.contains("give --limit"))
         }
     }
@@ -143,16 +143,16 @@ struct ScriptingCLITests {
     @Test("demo --ledger refuses a ledger it did not create and leaves it byte for byte; its own it may reuse")
     func demoRefusesRealLedgers() async throws {
         try await Self.withSetup { _, ledger, environment in
-            #expect(try runCLI(["budget", "set", "--all", "--limit", "5", "--enforcement", "soft"], environment: environment).status == 0)
+            #expect(try await runCLI(["budget", "set", "--all", "--limit", "5", "--enforcement", "soft"], environment: environment).status == 0)
             let bytes = try Data(contentsOf: URL(fileURLWithPath: ledger))
-            let refused = try await offThePool { try runCLI(["demo", "--delay", "0", "--ledger", ledger]) }
+            let refused = try await offThePool { try runCLIBlocking(["demo", "--delay", "0", "--ledger", ledger]) }
             #expect(refused.status == 64 && refused.stderr.contains("did not create"), "\(refused.stderr)")
             #expect(try Data(contentsOf: URL(fileURLWithPath: ledger)) == bytes)
             let own = URL(fileURLWithPath: ledger).deletingLastPathComponent().appendingPathComponent("demo.sqlite").path
-            let first = try await offThePool { try runCLI(["demo", "--delay", "0", "--ledger", own]) }
+            let first = try await offThePool { try runCLIBlocking(["demo", "--delay", "0", "--ledger", own]) }
             #expect(first.status == 0, "\(first.stderr)")
             #expect(first.stdout.contains("kling-ledger list --ledger \(own)"))
-            let listed = try runCLI(["list", "--ledger", own])
+            let listed = try await runCLI(["list", "--ledger", own])
             #expect(listed.status == 0 && listed.stdout.contains("succeeded"), "the advice it prints works")
             #expect(try Ledger(path: own, access: .read).alertTargets().isEmpty, "no target left pointing at the stopped sandbox")
         }
@@ -164,7 +164,7 @@ struct ScriptingCLITests {
         let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("cli-demo-tmp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: temporary) }
-        let result = try await offThePool { try runCLI(["demo", "--delay", "0"], environment: ["TMPDIR": temporary.path]) }
+        let result = try await offThePool { try runCLIBlocking(["demo", "--delay", "0"], environment: ["TMPDIR": temporary.path]) }
         #expect(result.status == 0)
         #expect(result.stdout.contains("kling-ledger demo --ledger demo.sqlite"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path).isEmpty, "nothing left behind")
@@ -176,11 +176,11 @@ struct ScriptingCLITests {
     func invalidLeavesNoRows() async throws {
         try await Self.withSetup { sandbox, ledger, environment in
             for arguments in [["submit"], ["submit", "--prompt", String(repeating: "a", count: 2501)], ["submit", "--prompt", "x", "--model", "kling-v9"]] {
-                let result = try runCLI(arguments, environment: environment)
+                let result = try await runCLI(arguments, environment: environment)
                 #expect(result.status == 64, "\(result.stderr)")
             }
-            #expect(try runCLI(["budget", "set", "--all", "--limit", "0.01"], environment: environment).status == 0)
-            #expect(try runCLI(["submit", "--prompt", "x"], environment: environment).status == 3)
+            #expect(try await runCLI(["budget", "set", "--all", "--limit", "0.01"], environment: environment).status == 0)
+            #expect(try await runCLI(["submit", "--prompt", "x"], environment: environment).status == 3)
             let rows = try Ledger(path: ledger, access: .read).submissions()
             #expect(rows.map(\.state) == [.rejected], "only the budget refusal")
             #expect(sandbox.requests.isEmpty)
@@ -192,12 +192,12 @@ struct ScriptingCLITests {
         try await Self.withSetup { sandbox, ledger, environment in
             for provider in ["kling", "pixazo", "kling"] {
                 let arguments = ["submit", "--provider", provider, "--prompt", "x"] + (provider == "kling" ? ["--model", "kling-v1"] : [])
-                #expect(try await offThePool { try runCLI(arguments, environment: environment) }.status == 0)
+                #expect(try await offThePool { try runCLIBlocking(arguments, environment: environment) }.status == 0)
             }
-            let kling = try runCLI(["list", "--provider", "kling", "--json"], environment: environment)
+            let kling = try await runCLI(["list", "--provider", "kling", "--json"], environment: environment)
             #expect((kling.jsonArray ?? []).count == 2)
-            #expect((try runCLI(["list", "--limit", "1", "--json"], environment: environment).jsonArray ?? []).count == 1)
-            #expect((try runCLI(["list", "--until", "2000-01-01", "--json"], environment: environment).jsonArray ?? [1]).isEmpty)
+            #expect((try await runCLI(["list", "--limit", "1", "--json"], environment: environment).jsonArray ?? []).count == 1)
+            #expect((try await runCLI(["list", "--until", "2000-01-01", "--json"], environment: environment).jsonArray ?? [1]).isEmpty)
             // In Pacific/Kiritimati (UTC+14) "now" may fall in the next calendar month than in UTC;
             // list --month must agree with the reports' month, which is the ledger's.
             let store = try Ledger(path: ledger)
@@ -205,7 +205,7 @@ struct ScriptingCLITests {
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = TimeZone(identifier: "UTC")!
             let month = String(format: "%04d-%02d", calendar.component(.year, from: created), calendar.component(.month, from: created))
-            #expect((try runCLI(["list", "--month", month, "--json"], environment: environment).jsonArray ?? []).count == 3)
+            #expect((try await runCLI(["list", "--month", month, "--json"], environment: environment).jsonArray ?? []).count == 3)
 
             // In UTC+14, 2026-11-30T12:00Z is already December: list --month counts it where the
             // reports and budgets do, in the ledger's time zone.
@@ -217,19 +217,19 @@ struct ScriptingCLITests {
             _ = try kiritimati.reserve(
                 NewSubmission(id: "kl-late", idempotencyKey: "kl-late", job: job, quote: quote, state: .pending),
                 at: try #require(Date(iso8601OrDay: "2026-11-30T12:00:00Z")))
-            #expect((try runCLI(["list", "--month", "2026-12", "--json", "--ledger", zoned]).jsonArray ?? []).count == 1)
-            #expect((try runCLI(["list", "--month", "2026-11", "--json", "--ledger", zoned]).jsonArray ?? [1]).isEmpty)
+            #expect((try await runCLI(["list", "--month", "2026-12", "--json", "--ledger", zoned]).jsonArray ?? []).count == 1)
+            #expect((try await runCLI(["list", "--month", "2026-11", "--json", "--ledger", zoned]).jsonArray ?? [1]).isEmpty)
 
-            let help = try runCLI(["submit", "--help"])
+            let help = try await runCLI(["submit", "--help"])
             #expect(!help.stdout.contains("--at <date>"), "submit is priced when it is made")
             #expect(help.stdout.contains("--ledger <path-or-url>") && help.stdout.contains("--extend <submission-id>"))
 
-            let version = try runCLI(["--version"])
+            let version = try await runCLI(["--version"])
             #expect(version.status == 0 && version.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
             for name in ["one", "two"] {
-                #expect(try runCLI(["alerts", "target", "add", "--webhook", sandbox.webhookURL(name)], environment: environment).status == 0)
+                #expect(try await runCLI(["alerts", "target", "add", "--webhook", sandbox.webhookURL(name)], environment: environment).status == 0)
             }
-            let targets = try runCLI(["alerts", "target", "list", "--json"], environment: environment).jsonArray ?? []
+            let targets = try await runCLI(["alerts", "target", "list", "--json"], environment: environment).jsonArray ?? []
             let shown = targets.compactMap { ($0 as? [String: Any])?["webhook"] as? String }
             #expect(shown.count == 2 && Set(shown).count == 2, "two targets on one host are told apart: \(shown)")
             #expect(!shown.contains { $0.contains("/webhooks/") })

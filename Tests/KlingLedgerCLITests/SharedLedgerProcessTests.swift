@@ -23,13 +23,13 @@ struct SharedLedgerProcessTests {
         defer { Task { await sandbox.stop() } }
         try await LedgerBackend.postgres.withScratchLocation { url in
             let environment = sandbox.environment.merging(["KLING_LEDGER_DB": url, "KLING_LEDGER_GATEWAY_SECRET": Self.secret]) { $1 }
-            let budget = try runCLI(
+            let budget = try await runCLI(
                 ["budget", "set", "--team", "video", "--period", "month", "--limit", USD(micros: 140_000 * Int64(fits)).decimalString,
                  "--enforcement", "hard"], environment: environment)
             #expect(budget.status == 0, "\(budget.stderr)")
             var keys: [String] = []
             for machine in 0..<4 {
-                let issued = try runCLI(["keys", "create", "--team", "video", "--user", "machine-\(machine)", "--json"], environment: environment)
+                let issued = try await runCLI(["keys", "create", "--team", "video", "--user", "machine-\(machine)", "--json"], environment: environment)
                 keys.append(try #require(issued.json?["api_key"] as? String, "\(issued.stderr)"))
             }
             // Two gateway processes per machine, each with its machine's key.
