@@ -17,17 +17,17 @@ public struct LedgerCopy: Sendable, Equatable {
 extension Ledger {
     /// Every table, in an order that inserts what a row refers to before the row, with the
     /// column that keeps rows in the order they were written. Entries come before the budgets'
-    /// links, so that their trigger does not count them a second time: the running totals are
-    /// copied as they are.
+    /// running totals, so that their trigger finds no period to move: the totals are copied as
+    /// they are.
     static let copiedTables: [(name: String, order: String)] = [
         ("ledger_settings", "key"), ("budgets", "id"), ("alert_targets", "id"), ("gateway_keys", "created_at, id"),
-        ("submissions", "created_at, id"), ("entries", "id"), ("budget_submissions", "budget_id, submission_id"),
-        ("budget_usage", "budget_id, period_start"), ("alerts", "id"), ("alert_deliveries", "alert_id, target_id"),
+        ("submissions", "created_at, id"), ("entries", "id"), ("budget_usage", "budget_id, period_start"), ("alerts", "id"), ("alert_deliveries", "alert_id, target_id"),
         ("reconciliations", "id"), ("reconciliation_lines", "reconciliation_id, line"), ("callback_deliveries", "queued_at, submission_id"),
     ]
 
-    /// Columns the target numbers itself.
-    private static let generatedColumns: Set<String> = ["seq"]
+    /// Columns the target fills itself: its own numbering, and each submission's balance, which
+    /// the copied entries move.
+    private static let generatedColumns: Set<String> = ["seq", "balance_held_micros", "balance_charged_micros"]
 
     /// Copies every row of this ledger into `target`, a new, empty ledger (on the other backend,
     /// typically: a team's SQLite history into the shared PostgreSQL ledger), in one transaction,

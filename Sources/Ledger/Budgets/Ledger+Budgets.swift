@@ -208,50 +208,49 @@ extension Ledger {
         return budgets
     }
 
-    /// Counts every earlier submission in the new budget's scope against it, in the period its
-    /// hold was placed, and sums their money into the running totals — set-based, in a few
-    /// statements whatever the ledger's size: the periods the submissions span are listed in a
-    /// temporary table (calendar arithmetic in the ledger's time zone stays in Swift), and one
-    /// `INSERT … SELECT` joins the submissions to them.
+    /// Counts the submissions already in the new budget's scope: their balances, summed per
+    /// period of the budget into its running totals, in one `INSERT … SELECT` whatever the
+    /// ledger's size. Which submissions a budget counts is a rule (`budget_submissions`), so
+    /// nothing is written per submission; calendar arithmetic in the ledger's time zone stays in
+    /// Swift, as a temporary table of the periods the submissions span.
     private func adoptSubmissions(budget id: Int64, spec: BudgetSpec, timeZone: TimeZone) throws(LedgerError) {
         let (scope, value) = spec.scope.stored
         let column = ["team": "team", "project": "project", "user": "user_name", "provider": "provider"][scope]
         let filter = "s.state <> \(SubmissionState.rejected.sql)" + (column.map { " AND s.\($0) = ?" } ?? "")
         let values: [SQLValue] = column == nil ? [] : [.text(value)]
+        let sums = """
+            coalesce(sum(s.balance_held_micros), 0), coalesce(sum(s.balance_charged_micros), 0),
+            coalesce(sum(s.balance_held_micros), 0) + coalesce(sum(s.balance_charged_micros), 0)
+            """
         if spec.period == .total {
             try connection.run(
-                "INSERT INTO budget_submissions (budget_id, period_start, submission_id) SELECT ?, 'total', s.id FROM submissions s WHERE \(filter)",
-                [.integer(id)] + values)
-        } else {
-            let range = try connection.queryOne("SELECT min(s.created_at) AS first, max(s.created_at) AS last FROM submissions s WHERE \(filter)", values) {
-                ($0.optionalText("first").flatMap(Timestamp.date), $0.optionalText("last").flatMap(Timestamp.date))
-            }
-            guard let first = range?.0, let last = range?.1 else { return }
-            try connection.execute("CREATE TEMP TABLE IF NOT EXISTS adoption_periods (period_start TEXT NOT NULL, period_end TEXT NOT NULL)")
-            try connection.execute("DELETE FROM adoption_periods")
-            var start = spec.period.start(containing: first, in: timeZone)
-            while let periodStart = start, periodStart <= last, let periodEnd = spec.period.end(startingAt: periodStart, in: timeZone) {
-                let key = Timestamp.string(periodStart)
-                try connection.run("INSERT INTO adoption_periods (period_start, period_end) VALUES (?, ?)", [.text(key), .text(Timestamp.string(periodEnd))])
-                start = periodEnd
-            }
-            try connection.run(
                 """
-                INSERT INTO budget_submissions (budget_id, period_start, submission_id)
-                SELECT ?, p.period_start, s.id FROM adoption_periods p
-                JOIN submissions s ON s.created_at >= p.period_start AND s.created_at < p.period_end
-                WHERE \(filter)
+                INSERT INTO budget_usage (budget_id, period_start, held_micros, charged_micros, peak_micros)
+                SELECT ?, 'total', \(sums) FROM submissions s WHERE \(filter) HAVING count(*) > 0
                 """, [.integer(id)] + values)
-            try connection.execute("DELETE FROM adoption_periods")
+            return
+        }
+        let range = try connection.queryOne("SELECT min(s.created_at) AS first, max(s.created_at) AS last FROM submissions s WHERE \(filter)", values) {
+            ($0.optionalText("first").flatMap(Timestamp.date), $0.optionalText("last").flatMap(Timestamp.date))
+        }
+        guard let first = range?.0, let last = range?.1 else { return }
+        try connection.execute("CREATE TEMP TABLE IF NOT EXISTS adoption_periods (period_start TEXT NOT NULL, period_end TEXT NOT NULL)")
+        try connection.execute("DELETE FROM adoption_periods")
+        var start = spec.period.start(containing: first, in: timeZone)
+        while let periodStart = start, periodStart <= last, let periodEnd = spec.period.end(startingAt: periodStart, in: timeZone) {
+            try connection.run(
+                "INSERT INTO adoption_periods (period_start, period_end) VALUES (?, ?)",
+                [.text(Timestamp.string(periodStart)), .text(Timestamp.string(periodEnd))])
+            start = periodEnd
         }
         try connection.run(
             """
             INSERT INTO budget_usage (budget_id, period_start, held_micros, charged_micros, peak_micros)
-            SELECT bs.budget_id, bs.period_start, coalesce(sum(m.held_micros), 0), coalesce(sum(m.charged_micros), 0),
-                coalesce(sum(m.held_micros), 0) + coalesce(sum(m.charged_micros), 0)
-            FROM budget_submissions bs LEFT JOIN submission_balances m ON m.submission_id = bs.submission_id
-            WHERE bs.budget_id = ?
-            GROUP BY bs.budget_id, bs.period_start
-            """, [.integer(id)])
+            SELECT ?, p.period_start, \(sums) FROM adoption_periods p
+            JOIN submissions s ON s.created_at >= p.period_start AND s.created_at < p.period_end
+            WHERE \(filter)
+            GROUP BY p.period_start
+            """, [.integer(id)] + values)
+        try connection.execute("DELETE FROM adoption_periods")
     }
 }

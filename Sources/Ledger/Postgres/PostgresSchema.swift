@@ -9,7 +9,7 @@ import Foundation
 /// `seq` gives submissions the insertion order SQLite's `rowid` gives.
 enum PostgresSchema {
     /// Versions of the PostgreSQL schema, applied in order, each once. Append; never edit.
-    static let migrations: [Migration] = [ledgerVersion8, adminKeys]
+    static let migrations: [Migration] = [ledgerVersion8, adminKeys, budgetsCountByRule]
 
     private static func timestampCheck(_ column: String, nullable: Bool = false) -> String {
         "CHECK (\(nullable ? "\(column) IS NULL OR " : "")\(column) ~ '^[0-9]{4}-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9][.][0-9]{3}Z$')"
@@ -435,5 +435,46 @@ enum PostgresSchema {
                 END IF;
                 RETURN NEW;
             END $$;
+            """)
+
+    /// SQLite's version 10: budgets count their scope by rule (the same `budget_submissions`
+    /// view), and each submission carries its balance, moved only by its entries.
+    static let budgetsCountByRule = Migration(
+        version: 3, name: "budgets count their scope by rule; each submission carries its balance (SQLite version 10)",
+        sql: """
+            DROP TABLE budget_submissions;
+            DROP FUNCTION budget_submissions_never_change();
+            \(Migrations.budgetSubmissionsView)
+
+            ALTER TABLE submissions ADD COLUMN balance_held_micros BIGINT NOT NULL DEFAULT 0;
+            ALTER TABLE submissions ADD COLUMN balance_charged_micros BIGINT NOT NULL DEFAULT 0;
+            -- Only the entries' trigger moves a balance: a statement typed by hand runs its
+            -- triggers at depth 1, the entries' trigger runs this one at depth 2. (SQLite, which
+            -- has no such depth, compares with the sum of the entries instead; here row triggers
+            -- of a multi-row insert run after the whole statement, so that sum would be ahead.)
+            CREATE FUNCTION submissions_balance_moves_only_by_entries() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF pg_trigger_depth() < 2 AND (NEW.balance_held_micros, NEW.balance_charged_micros)
+                    IS DISTINCT FROM (OLD.balance_held_micros, OLD.balance_charged_micros) THEN
+                    RAISE EXCEPTION 'a submission''s balance is the sum of its entries, moved only by them';
+                END IF;
+                RETURN NEW;
+            END $$;
+            UPDATE submissions SET
+                balance_held_micros = (SELECT \(Ledger.heldSum("entries")) FROM entries WHERE entries.submission_id = submissions.id),
+                balance_charged_micros = (SELECT \(Ledger.chargedSum("entries")) FROM entries WHERE entries.submission_id = submissions.id);
+            CREATE TRIGGER submissions_balance_moves_only_by_entries BEFORE UPDATE OF balance_held_micros, balance_charged_micros ON submissions
+                FOR EACH ROW EXECUTE FUNCTION submissions_balance_moves_only_by_entries();
+            CREATE FUNCTION entries_move_submission_balance() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                UPDATE submissions SET
+                    balance_held_micros = balance_held_micros
+                        + (CASE NEW.kind WHEN 'hold' THEN NEW.amount_micros WHEN 'release' THEN -NEW.amount_micros ELSE 0 END),
+                    balance_charged_micros = balance_charged_micros
+                        + (CASE WHEN NEW.kind IN ('charge', 'adjust') THEN NEW.amount_micros ELSE 0 END)
+                WHERE id = NEW.submission_id;
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER entries_move_submission_balance AFTER INSERT ON entries FOR EACH ROW EXECUTE FUNCTION entries_move_submission_balance();
             """)
 }

@@ -74,8 +74,8 @@ extension Ledger {
             let now = Timestamp.string(instant)
             return try connection.write { () throws(LedgerError) -> SubmissionRecord in
                 try insertSubmission(draft, at: billed)
-                // Only the budgets of everyone and of the provider: it belongs to no team.
-                try count(id, against: try applicableBudgets(provider: provider, team: nil, project: nil, user: nil), placedAt: billedAt, timeZone: zone)
+                // Only the budgets of everyone and of the provider count it: it belongs to no team.
+                try openPeriods(of: try applicableBudgets(provider: provider, team: nil, project: nil, user: nil), holding: billedAt, timeZone: zone)
                 try insertEntry(.hold, amount: cost, submission: id, note: "reconciliation: \(note)", at: now)
                 try insertEntry(.release, amount: cost, submission: id, note: "reconciliation: \(note)", at: now)
                 try insertEntry(.adjust, amount: cost, submission: id, note: "reconciliation: \(note)", at: now)

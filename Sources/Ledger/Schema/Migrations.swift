@@ -2,6 +2,7 @@
 enum Migrations {
     static let all: [Migration] = [
         submissionsAndEntries, budgets, alerts, balances, sendersAndOverruns, reconciliations, gatewayKeys, callbackRelay, adminKeys,
+        budgetsCountByRule,
     ]
 
     /// Alerts are records of what happened: never changed, never deleted. Created with the
@@ -543,4 +544,57 @@ enum Migrations {
                 SELECT RAISE(ABORT, 'a gateway key can only be revoked, once');
             END;
             """)
+
+    /// Which submissions a budget counts becomes a rule instead of a row per pair: every
+    /// submission in its scope that was not rejected, made before the budget was removed (a new
+    /// budget counts its scope's history, and each later submission). The period a submission
+    /// counts in is the budget's period row starting last at or before the submission's
+    /// `created_at`: adoption and every hold create that row, and periods never overlap.
+    /// Each submission also carries its own balance, moved by its entries, so that adopting a
+    /// million submissions sums one row each instead of their entries. `budget_submissions`
+    /// stays, as a view with the same columns.
+    static let budgetsCountByRule = Migration(
+        version: 10, name: "budgets count their scope by rule; each submission carries its balance",
+        sql: """
+            DROP TRIGGER budget_submissions_are_never_changed;
+            DROP TRIGGER budget_submissions_are_never_deleted;
+            DROP TABLE budget_submissions;
+            \(budgetSubmissionsView)
+
+            ALTER TABLE submissions ADD COLUMN balance_held_micros INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE submissions ADD COLUMN balance_charged_micros INTEGER NOT NULL DEFAULT 0;
+            UPDATE submissions SET
+                balance_held_micros = (SELECT \(Ledger.heldSum("entries")) FROM entries WHERE entries.submission_id = submissions.id),
+                balance_charged_micros = (SELECT \(Ledger.chargedSum("entries")) FROM entries WHERE entries.submission_id = submissions.id);
+            CREATE TRIGGER entries_move_submission_balance AFTER INSERT ON entries
+            BEGIN
+                UPDATE submissions SET
+                    balance_held_micros = balance_held_micros
+                        + (CASE NEW.kind WHEN 'hold' THEN NEW.amount_micros WHEN 'release' THEN -NEW.amount_micros ELSE 0 END),
+                    balance_charged_micros = balance_charged_micros
+                        + (CASE WHEN NEW.kind IN ('charge', 'adjust') THEN NEW.amount_micros ELSE 0 END)
+                WHERE id = NEW.submission_id;
+            END;
+            CREATE TRIGGER submissions_balance_moves_only_by_entries BEFORE UPDATE OF balance_held_micros, balance_charged_micros ON submissions
+            WHEN NEW.balance_held_micros IS NOT (SELECT \(Ledger.heldSum("entries")) FROM entries WHERE entries.submission_id = NEW.id)
+                OR NEW.balance_charged_micros IS NOT (SELECT \(Ledger.chargedSum("entries")) FROM entries WHERE entries.submission_id = NEW.id)
+            BEGIN
+                SELECT RAISE(ABORT, 'a submission''s balance is the sum of its entries, moved only by them');
+            END;
+            """)
+
+    /// The budgets counting each submission, and the period it counts in (see migration 10).
+    /// Shared with the PostgreSQL schema: plain SQL both engines run.
+    static let budgetSubmissionsView = """
+        CREATE VIEW budget_submissions AS
+        SELECT b.id AS budget_id,
+            CASE b.period WHEN 'total' THEN 'total' ELSE (
+                SELECT max(u.period_start) FROM budget_usage u WHERE u.budget_id = b.id AND u.period_start <= s.created_at
+            ) END AS period_start,
+            s.id AS submission_id
+        FROM budgets b JOIN submissions s ON b.scope = 'all'
+            OR (b.scope = 'team' AND s.team = b.scope_value) OR (b.scope = 'project' AND s.project = b.scope_value)
+            OR (b.scope = 'user' AND s.user_name = b.scope_value) OR (b.scope = 'provider' AND s.provider = b.scope_value)
+        WHERE s.state <> 'rejected' AND (b.removed_at IS NULL OR s.created_at < b.removed_at);
+        """
 }

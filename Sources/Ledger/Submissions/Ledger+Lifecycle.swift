@@ -44,23 +44,21 @@ extension Ledger {
                 var pending = submission
                 pending.state = .pending
                 try insertSubmission(pending, at: now)
-                try count(submission.id, against: budgets, placedAt: instant, timeZone: zone)
+                try openPeriods(of: budgets, holding: instant, timeZone: zone)
                 try insertEntry(.hold, amount: quote, submission: submission.id, note: nil, at: now)
                 return .reserved(try recorded(submission.id), overSoftBudgets: statuses.filter { !$0.fits(quote) })
             }
         }
     }
 
-    /// Counts a submission against budgets, in each one's period holding `instant`, inside the
-    /// caller's transaction: its entries move those budgets' running totals from now on.
-    func count(_ submission: String, against budgets: [(Int64, BudgetSpec)], placedAt instant: Date, timeZone: TimeZone) throws(LedgerError) {
+    /// Opens each budget's period holding `instant`, inside the caller's transaction, before
+    /// the submission's first entry: budgets count every submission in their scope (the
+    /// `budget_submissions` rule), in the period row that holds its `created_at`.
+    func openPeriods(of budgets: [(Int64, BudgetSpec)], holding instant: Date, timeZone: TimeZone) throws(LedgerError) {
         try serialized { () throws(LedgerError) in
             for (id, spec) in budgets {
                 let period = spec.period.key(containing: instant, in: timeZone)
                 try connection.run("INSERT INTO budget_usage (budget_id, period_start) VALUES (?, ?) ON CONFLICT DO NOTHING", [.integer(id), .text(period)])
-                try connection.run(
-                    "INSERT INTO budget_submissions (budget_id, period_start, submission_id) VALUES (?, ?, ?)",
-                    [.integer(id), .text(period), .text(submission)])
             }
         }
     }
