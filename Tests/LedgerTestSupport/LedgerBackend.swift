@@ -44,7 +44,7 @@ public enum LedgerBackend: String, Sendable, CaseIterable, CustomTestStringConve
     }
 
     public func withScratchLocation<T>(_ body: (String) async throws -> T) async throws -> T {
-        let scratch = try Scratch(self)
+        let scratch = try await Scratch.offThePool { try Scratch(self) }
         defer { scratch.remove() }
         return try await body(scratch.location)
     }
@@ -55,9 +55,9 @@ public struct ScratchError: Error, CustomStringConvertible {
 }
 
 /// A ledger file in a temporary folder, or a database on the test server.
-private struct Scratch {
+private struct Scratch: Sendable {
     let location: String
-    let cleanUp: () -> Void
+    let cleanUp: @Sendable () -> Void
 
     init(_ backend: LedgerBackend) throws {
         switch backend {
@@ -74,7 +74,16 @@ private struct Scratch {
             try Self.admin(server, "CREATE DATABASE \(name)")
             url.path = "/" + name
             location = url.string ?? server
-            cleanUp = { try? Self.admin(server, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+            // Dropped on a thread of its own: the test need not wait, nor hold one of Swift
+            // concurrency's few pool threads while the server removes the files.
+            cleanUp = { Thread { try? Self.admin(server, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }.start() }
+        }
+    }
+
+    /// Blocking work on a thread of its own, off Swift concurrency's cooperative pool.
+    static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
         }
     }
 
