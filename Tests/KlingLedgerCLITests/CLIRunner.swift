@@ -17,7 +17,32 @@ struct CLIResult {
 /// Waits off Swift concurrency's cooperative pool (see `offThePool`).
 /// - Parameter user: run as this user (through `runuser`, so only when the tests run as root).
 func runCLI(_ arguments: [String], environment extra: [String: String] = [:], as user: String? = nil) async throws -> CLIResult {
-    try await offThePool { try runCLIBlocking(arguments, environment: extra, as: user) }
+    await ProcessSlots.shared.acquire()
+    defer { Task { await ProcessSlots.shared.release() } }
+    return try await offThePool { try runCLIBlocking(arguments, environment: extra, as: user) }
+}
+
+/// How many `runCLI` processes run at once: one per core. Tests run in parallel, and without a
+/// limit dozens of processes at once starve the in-process servers other tests are timing.
+actor ProcessSlots {
+    static let shared = ProcessSlots(count: max(2, ProcessInfo.processInfo.activeProcessorCount))
+
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(count: Int) { free = count }
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
 }
 
 /// `runCLI` for code already running on a thread of its own: it blocks until the process ends.

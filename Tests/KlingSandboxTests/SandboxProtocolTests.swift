@@ -240,7 +240,7 @@ func send(
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: json))
     }
-    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))  // generous: the machine runs every suite at once
     let body = try await response.body.collect(upTo: 1 << 20)
     let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:]
     return RawAnswer(status: Int(response.status.code), json: object)

@@ -43,10 +43,14 @@ public enum LedgerBackend: String, Sendable, CaseIterable, CustomTestStringConve
         return try body(scratch.location)
     }
 
+    /// The same, with `body` run on threads of its own (see `onOwnThreads`): a test may block
+    /// on the ledger without starving the servers of the tests running beside it.
     public func withScratchLocation<T>(_ body: (String) async throws -> T) async throws -> T {
-        let scratch = try await Scratch.offThePool { try Scratch(self) }
-        defer { scratch.remove() }
-        return try await body(scratch.location)
+        try await onOwnThreads {
+            let scratch = try Scratch(self)
+            defer { scratch.remove() }
+            return try await body(scratch.location)
+        }
     }
 }
 
@@ -55,9 +59,9 @@ public struct ScratchError: Error, CustomStringConvertible {
 }
 
 /// A ledger file in a temporary folder, or a database on the test server.
-private struct Scratch: Sendable {
+private struct Scratch {
     let location: String
-    let cleanUp: @Sendable () -> Void
+    let cleanUp: () -> Void
 
     init(_ backend: LedgerBackend) throws {
         switch backend {
@@ -77,13 +81,6 @@ private struct Scratch: Sendable {
             // Dropped on a thread of its own: the test need not wait, nor hold one of Swift
             // concurrency's few pool threads while the server removes the files.
             cleanUp = { Thread { try? Self.admin(server, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }.start() }
-        }
-    }
-
-    /// Blocking work on a thread of its own, off Swift concurrency's cooperative pool.
-    static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
         }
     }
 

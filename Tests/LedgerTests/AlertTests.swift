@@ -14,8 +14,8 @@ struct AlertTests {
     }
 
     @Test("each threshold alerts once per period, when charged + held first reaches it; settling does not repeat it", arguments: LedgerBackend.all)
-    func thresholdsOnce(_ backend: LedgerBackend) throws {
-        try withLedger(backend) { ledger in
+    func thresholdsOnce(_ backend: LedgerBackend) async throws {
+        try await withLedger(backend) { ledger in
             let at = Self.november15.addingTimeInterval(-13 * 86_400)  // early in the month: no forecast
             try ledger.setBudget(BudgetSpec(scope: .team("video"), period: .month, limit: USD(micros: 1_000_000), enforcement: .soft), at: at)
             _ = try ledger.reserve(Self.job("a"), at: at)  // 35 %
@@ -43,7 +43,7 @@ struct AlertTests {
     }
 
     @Test("concurrent submitters crossing 80 % raise exactly one 80 % alert", arguments: LedgerBackend.all)
-    func concurrentCrossing(_ backend: LedgerBackend) throws {
+    func concurrentCrossing(_ backend: LedgerBackend) async throws {
         try withLedgerPath(backend) { path throws in
             let ledger = try Ledger(path: path)
             try ledger.setBudget(BudgetSpec(scope: .team("video"), period: .month, limit: USD(micros: 1_000_000)))
@@ -66,8 +66,8 @@ struct AlertTests {
     }
 
     @Test("a forecast alert says when the burn rate reaches the limit, once per period, and never from one early job", arguments: LedgerBackend.all)
-    func forecast(_ backend: LedgerBackend) throws {
-        try withLedger(backend) { ledger in
+    func forecast(_ backend: LedgerBackend) async throws {
+        try await withLedger(backend) { ledger in
             let start = Date(timeIntervalSince1970: 1_793_491_200)
             try ledger.setBudget(BudgetSpec(scope: .team("video"), period: .month, limit: USD(micros: 10_000_000), thresholds: [90]), at: start)
             // Day one: 40 % already, but a tenth of the month has not passed: no forecast yet.
@@ -87,8 +87,8 @@ struct AlertTests {
     }
 
     @Test("the outbox: queued for the targets that want it, leased to one sender, retried on schedule, never resent once delivered", arguments: LedgerBackend.all)
-    func outbox(_ backend: LedgerBackend) throws {
-        try withLedger(backend) { ledger in
+    func outbox(_ backend: LedgerBackend) async throws {
+        try await withLedger(backend) { ledger in
             let at = Self.november15.addingTimeInterval(-13 * 86_400)
             let all = try ledger.addAlertTarget(.url("http://127.0.0.1:9/all"), team: nil, format: .json, at: at)
             let video = try ledger.addAlertTarget(.environment("VIDEO_HOOK"), team: "video", format: .slack, at: at)

@@ -27,8 +27,8 @@ struct BudgetScopeTests {
     }
 
     @Test("A new budget counts its scope's history per period: held and charged equal the submissions' own balances", arguments: LedgerBackend.all)
-    func adoptsHistory(_ backend: LedgerBackend) throws {
-        try withLedger(backend) { ledger in
+    func adoptsHistory(_ backend: LedgerBackend) async throws {
+        try await withLedger(backend) { ledger in
             try Self.history(ledger)
             let video = try ledger.setBudget(BudgetSpec(scope: .team("video"), period: .month, limit: USD(micros: 5_000_000)), at: Self.day("2026-11-05T00:00:00Z"))
             #expect(video.charged == USD(micros: 400_000) && video.held == USD(micros: 350_000), "November: one charged, one still holding")
@@ -53,8 +53,8 @@ struct BudgetScopeTests {
     }
 
     @Test("Later money on an adopted submission moves the new budget in that submission's period, and only there", arguments: LedgerBackend.all)
-    func laterMoneyOnHistory(_ backend: LedgerBackend) throws {
-        try withLedger(backend) { ledger in
+    func laterMoneyOnHistory(_ backend: LedgerBackend) async throws {
+        try await withLedger(backend) { ledger in
             try Self.history(ledger)
             let video = try ledger.setBudget(BudgetSpec(scope: .team("video"), period: .month, limit: USD(micros: 5_000_000)), at: Self.day("2026-11-05T00:00:00Z"))
             #expect(try ledger.adjust("oct-video", by: USD(micros: 50_000), ifCharged: USD(micros: 300_000), note: "the bill says more"))
@@ -68,8 +68,8 @@ struct BudgetScopeTests {
     }
 
     @Test("A removed budget keeps what it counted and counts nothing made after its removal", arguments: LedgerBackend.all)
-    func removedBudget(_ backend: LedgerBackend) throws {
-        try withLedger(backend) { ledger in
+    func removedBudget(_ backend: LedgerBackend) async throws {
+        try await withLedger(backend) { ledger in
             let budget = try ledger.setBudget(BudgetSpec(scope: .team("video"), period: .total, limit: USD(micros: 5_000_000)), at: Self.day("2026-11-01T00:00:00Z"))
             _ = try ledger.reserve(pendingSubmission("before", team: "video"), at: Self.day("2026-11-02T00:00:00Z"))
             try ledger.removeBudget(id: budget.id, at: Self.day("2026-11-03T00:00:00Z"))
@@ -82,8 +82,8 @@ struct BudgetScopeTests {
     }
 
     @Test("A submission's balance moves only with its entries: set by hand, it is refused", arguments: LedgerBackend.all)
-    func balanceIsGuarded(_ backend: LedgerBackend) throws {
-        try withLedger(backend) { ledger in
+    func balanceIsGuarded(_ backend: LedgerBackend) async throws {
+        try await withLedger(backend) { ledger in
             _ = try ledger.reserve(pendingSubmission("a"))
             #expect(throws: LedgerError.self) {
                 try ledger.write { db throws(LedgerError) in try db.run("UPDATE submissions SET balance_held_micros = 0 WHERE id = 'a'") }

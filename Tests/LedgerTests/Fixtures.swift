@@ -16,6 +16,12 @@ func withLedger<T>(_ backend: LedgerBackend = .sqlite, _ body: (Ledger) throws -
     try withLedgerPath(backend) { path in try body(try Ledger(path: path)) }
 }
 
+/// The same, on threads of its own rather than Swift concurrency's pool (see `onOwnThreads`).
+@discardableResult
+func withLedger<T>(_ backend: LedgerBackend = .sqlite, _ body: (Ledger) throws -> T) async throws -> T {
+    try await onOwnThreads { try withLedgerPath(backend) { path in try body(try Ledger(path: path)) } }
+}
+
 /// A pending submission holding `micros`.
 func pendingSubmission(_ id: String, micros: Int64 = 350_000, team: String? = "video") -> NewSubmission {
     NewSubmission(

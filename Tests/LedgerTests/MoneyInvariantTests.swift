@@ -8,8 +8,8 @@ import Testing
 @Suite("Money in the ledger is append-only")
 struct MoneyInvariantTests {
     @Test("A pending submission is recorded with its hold in one transaction", arguments: LedgerBackend.all)
-    func holdWithSubmission(_ backend: LedgerBackend) throws {
-        try withLedger(backend) { ledger throws in
+    func holdWithSubmission(_ backend: LedgerBackend) async throws {
+        try await withLedger(backend) { ledger throws in
             try ledger.record(pendingSubmission("s1"))
             #expect(try ledger.state(ofSubmission: "s1") == .pending)
             #expect(try ledger.balance(ofSubmission: "s1") == MoneyBalance(held: USD(micros: 350_000), charged: .zero))
@@ -17,8 +17,8 @@ struct MoneyInvariantTests {
     }
 
     @Test("Settling moves money by new rows: release the hold, charge the cost", arguments: LedgerBackend.all)
-    func settleByAppending(_ backend: LedgerBackend) throws {
-        try withLedger(backend) { ledger throws in
+    func settleByAppending(_ backend: LedgerBackend) async throws {
+        try await withLedger(backend) { ledger throws in
             try ledger.record(pendingSubmission("s1"))
             try ledger.append(.release, amount: USD(micros: 350_000), submission: "s1")
             try ledger.append(.charge, amount: USD(micros: 245_000), submission: "s1")
@@ -34,8 +34,8 @@ struct MoneyInvariantTests {
             "UPDATE entries SET note = 'edited'",
             "DELETE FROM entries",
         ])
-    func appendOnly(_ backend: LedgerBackend, sql: String) throws {
-        try withLedger(backend) { ledger throws in
+    func appendOnly(_ backend: LedgerBackend, sql: String) async throws {
+        try await withLedger(backend) { ledger throws in
             try ledger.record(pendingSubmission("s1"))
             #expect {
                 try ledger.write { db throws(LedgerError) in try db.run(sql) }
@@ -47,8 +47,8 @@ struct MoneyInvariantTests {
     }
 
     @Test("Submissions are never deleted and their request and quote never change", arguments: LedgerBackend.all)
-    func submissionsImmutable(_ backend: LedgerBackend) throws {
-        try withLedger(backend) { ledger throws in
+    func submissionsImmutable(_ backend: LedgerBackend) async throws {
+        try await withLedger(backend) { ledger throws in
             try ledger.record(pendingSubmission("s1"))
             #expect(throws: LedgerError.self) { try ledger.write { db throws(LedgerError) in try db.run("DELETE FROM submissions") } }
             #expect(throws: LedgerError.self) { try ledger.write { db throws(LedgerError) in try db.run("UPDATE submissions SET quote_micros = 1") } }
@@ -60,8 +60,8 @@ struct MoneyInvariantTests {
     }
 
     @Test("A release cannot free more than is held", arguments: LedgerBackend.all)
-    func overRelease(_ backend: LedgerBackend) throws {
-        try withLedger(backend) { ledger throws in
+    func overRelease(_ backend: LedgerBackend) async throws {
+        try await withLedger(backend) { ledger throws in
             try ledger.record(pendingSubmission("s1"))
             try ledger.append(.release, amount: USD(micros: 300_000), submission: "s1")
             #expect(throws: LedgerError.self) { try ledger.append(.release, amount: USD(micros: 50_001), submission: "s1") }
@@ -70,8 +70,8 @@ struct MoneyInvariantTests {
     }
 
     @Test("A rejected submission is kept for the audit trail and moves no money", arguments: LedgerBackend.all)
-    func rejectedMovesNoMoney(_ backend: LedgerBackend) throws {
-        try withLedger(backend) { ledger throws in
+    func rejectedMovesNoMoney(_ backend: LedgerBackend) async throws {
+        try await withLedger(backend) { ledger throws in
             var rejected = pendingSubmission("r1")
             rejected.state = .rejected
             rejected.quote = nil
@@ -82,8 +82,8 @@ struct MoneyInvariantTests {
     }
 
     @Test("Constraints catch impossible rows, and a failed write leaves nothing behind", arguments: LedgerBackend.all)
-    func constraints(_ backend: LedgerBackend) throws {
-        try withLedger(backend) { ledger throws in
+    func constraints(_ backend: LedgerBackend) async throws {
+        try await withLedger(backend) { ledger throws in
             var unpriced = pendingSubmission("s1")
             unpriced.quote = nil
             #expect(throws: LedgerError.self) { try ledger.record(unpriced) }  // pending without a quote
@@ -98,8 +98,8 @@ struct MoneyInvariantTests {
     }
 
     @Test("A duplicate idempotency key is refused, naming the SQL but not the bound values", arguments: LedgerBackend.all)
-    func errorsHideValues(_ backend: LedgerBackend) throws {
-        try withLedger(backend) { ledger throws in
+    func errorsHideValues(_ backend: LedgerBackend) async throws {
+        try await withLedger(backend) { ledger throws in
             var first = pendingSubmission("s1")
             first.idempotencyKey = "sk-live-SECRET-4242"
             try ledger.record(first)

@@ -27,8 +27,8 @@ struct FocusTests {
     ]
 
     @Test("every mandatory FOCUS 1.0 column is there, filled and formatted as the specification says; costs add up", arguments: LedgerBackend.all)
-    func mandatoryColumns(_ backend: LedgerBackend) throws {
-        try withLedger(backend) { ledger, folder in
+    func mandatoryColumns(_ backend: LedgerBackend) async throws {
+        try await withLedger(backend) { ledger, folder in
             let generated = try ledger.generateMonth(count: 600)
             let focus = try runReport("focus", on: ledger, in: folder)
             for name in Self.requiredColumns { #expect(focus.header.contains(name), "missing \(name)") }
@@ -63,7 +63,7 @@ struct FocusTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("focus.csv"), broken = folder.appendingPathComponent("broken.csv")
-        try withLedger(backend) { ledger, scratch in
+        try await withLedger(backend) { ledger, scratch in
             _ = try ledger.generateMonth(count: 300)
             let focus = try runReport("focus", on: ledger, in: scratch)
             try focus.bytes.write(to: file)

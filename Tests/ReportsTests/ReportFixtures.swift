@@ -8,6 +8,15 @@ import SwiftCSV
 /// Runs `body` with a new ledger on `backend` and a fresh temporary folder for its reports,
 /// then removes both.
 func withLedger<T>(_ backend: LedgerBackend = .sqlite, _ body: (Ledger, URL) throws -> T) throws -> T {
+    try withLedgerBlocking(backend, body)
+}
+
+/// The same, on threads of its own rather than Swift concurrency's pool (see `onOwnThreads`).
+func withLedger<T>(_ backend: LedgerBackend = .sqlite, _ body: (Ledger, URL) throws -> T) async throws -> T {
+    try await onOwnThreads { try withLedgerBlocking(backend, body) }
+}
+
+private func withLedgerBlocking<T>(_ backend: LedgerBackend, _ body: (Ledger, URL) throws -> T) throws -> T {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kling-reports-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }

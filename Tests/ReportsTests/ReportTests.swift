@@ -8,8 +8,8 @@ import Testing
 @Suite("Reports")
 struct ReportTests {
     @Test("items summed equals the monthly totals to the micro-dollar, over a generated month", arguments: LedgerBackend.all)
-    func itemsEqualMonthly(_ backend: LedgerBackend) throws {
-        try withLedger(backend) { ledger, folder in
+    func itemsEqualMonthly(_ backend: LedgerBackend) async throws {
+        try await withLedger(backend) { ledger, folder in
             let generated = try ledger.generateMonth(count: 4000)
             let items = try runReport("items", on: ledger, in: folder)
             #expect(items.rows.count == generated.submissionsInMonth)
@@ -32,8 +32,8 @@ struct ReportTests {
     }
 
     @Test("--by keeps only the chosen dimensions, in the report's order, and names the tag column", arguments: LedgerBackend.all)
-    func grouping(_ backend: LedgerBackend) throws {
-        try withLedger(backend) { ledger, folder in
+    func grouping(_ backend: LedgerBackend) async throws {
+        try await withLedger(backend) { ledger, folder in
             _ = try ledger.generateMonth(count: 200)
             let byTeam = try runReport("monthly", on: ledger, in: folder, by: "team")
             #expect(byTeam.header.first == "team")
@@ -50,12 +50,12 @@ struct ReportTests {
     }
 
     @Test("a CSV round trip through SwiftCSV keeps commas, quotes, newlines, spaces and non-ASCII text", arguments: LedgerBackend.all)
-    func roundTrip(_ backend: LedgerBackend) throws {
+    func roundTrip(_ backend: LedgerBackend) async throws {
         let awkward = [
             "a fox, running", "she said \"hello\"", "line one\nline two", "crlf\r\nend", " leading and trailing ",
             "日本語のプロンプト 🎬", "tab\tinside", "\"", ",", "",
         ]
-        try withLedger(backend) { ledger, folder in
+        try await withLedger(backend) { ledger, folder in
             let november = Date(timeIntervalSince1970: 1_793_491_200 + 3600)
             for (index, text) in awkward.enumerated() {
                 var submission = NewSubmission(
@@ -85,8 +85,8 @@ struct ReportTests {
     }
 
     @Test("budgets lists limit, charged, held, remaining and peak for the month", arguments: LedgerBackend.all)
-    func budgetsReport(_ backend: LedgerBackend) throws {
-        try withLedger(backend) { ledger, folder in
+    func budgetsReport(_ backend: LedgerBackend) async throws {
+        try await withLedger(backend) { ledger, folder in
             let november = Date(timeIntervalSince1970: 1_793_491_200 + 86_400)
             try ledger.setBudget(BudgetSpec(scope: .team("video"), period: .month, limit: USD(micros: 2_000_000)), at: november)
             for index in 0..<3 {
@@ -114,8 +114,8 @@ struct ReportTests {
     }
 
     @Test("a report of one's own runs by name; one that would write is refused and changes nothing", arguments: LedgerBackend.all)
-    func ownReports(_ backend: LedgerBackend) throws {
-        try withLedger(backend) { ledger, folder in
+    func ownReports(_ backend: LedgerBackend) async throws {
+        try await withLedger(backend) { ledger, folder in
             _ = try ledger.generateMonth(count: 50)
             let own = folder.appendingPathComponent("own")
             try FileManager.default.createDirectory(at: own, withIntermediateDirectories: true)
