@@ -145,7 +145,9 @@ struct FaultTests {
 
     @Test("A wait that outlasts its timeout says so; the task goes on")
     func waitTimeout() async throws {
-        try await withSandbox(delay: .seconds(5)) { sandbox in
+        // A minute before the task even starts processing: however slow the machine, the
+        // 400 ms wait ends while it is still submitted.
+        try await withSandbox(delay: .seconds(60)) { sandbox in
             let client = try client(.kling, of: sandbox)
             let created = try await client.create(Self.job)
             do {
