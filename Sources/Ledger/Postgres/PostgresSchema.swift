@@ -1,7 +1,8 @@
 import Foundation
 
 /// The ledger's schema on PostgreSQL: the same tables, columns and meaning as the SQLite
-/// schema at its version 8, and the same invariants, enforced by the database itself (triggers
+/// schema (version 1 here is SQLite's 8; each later one names the SQLite version it matches),
+/// and the same invariants, enforced by the database itself (triggers
 /// and constraints), so that SQL typed by hand into `psql` cannot break them either.
 ///
 /// Types are chosen so both engines read the same values: integers are `BIGINT` (micro-dollars,
