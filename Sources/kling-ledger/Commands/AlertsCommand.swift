@@ -21,7 +21,7 @@ struct AlertsCommand: AsyncParsableCommand {
         subcommands: [List.self, Deliver.self, Test.self, Target.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List alerts, newest first, with their delivery to each target.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List alerts, newest first, with their delivery to each target.")
         @OptionGroup var ledger: LedgerOptions
         @Option(parsing: .unconditional, help: "How many alerts to show.") var limit = 50
         @Flag(help: "Print JSON (an array of alerts, each with its deliveries).") var json = false
@@ -49,7 +49,7 @@ struct AlertsCommand: AsyncParsableCommand {
     }
 
     struct Deliver: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Deliver the alerts that are due, retrying failed ones on their schedule.")
+        static let configuration = CommandConfiguration(commandName: "deliver", abstract: "Deliver the alerts that are due, retrying failed ones on their schedule.")
         @OptionGroup var ledger: LedgerOptions
         @Flag(help: "Try every undelivered alert now, ignoring the retry schedule (a target just came back).") var retryNow = false
 
@@ -73,7 +73,7 @@ struct AlertsCommand: AsyncParsableCommand {
     }
 
     struct Test: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Send a test message to a target.")
+        static let configuration = CommandConfiguration(commandName: "test", abstract: "Send a test message to a target.")
         @OptionGroup var ledger: LedgerOptions
         @Option(help: "The target's id (`alerts target list`).") var target: Int64
 
@@ -95,10 +95,12 @@ struct AlertsCommand: AsyncParsableCommand {
 
     struct Target: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "target",
             abstract: "Add, list and remove webhook targets.", subcommands: [Add.self, List.self, Remove.self])
 
         struct Add: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "add",
                 abstract: "Send alerts to a webhook.",
                 discussion: """
                     A Slack incoming-webhook URL is itself a secret: keep it in an environment variable \
@@ -131,7 +133,7 @@ struct AlertsCommand: AsyncParsableCommand {
         }
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List the webhook targets.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List the webhook targets.")
             @OptionGroup var ledger: LedgerOptions
             @Flag(help: "Print JSON (an array).") var json = false
 
@@ -148,7 +150,7 @@ struct AlertsCommand: AsyncParsableCommand {
         }
 
         struct Remove: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Stop sending alerts to a target.")
+            static let configuration = CommandConfiguration(commandName: "remove", abstract: "Stop sending alerts to a target.")
             @OptionGroup var ledger: LedgerOptions
             @Argument(help: "The target's id.") var id: Int64
             @Flag(help: "Print the removed target as JSON.") var json = false

@@ -43,6 +43,7 @@ struct BudgetCommand: ParsableCommand {
 
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Create a budget, or change the one with the same scope and period.",
             discussion: """
                 A new budget needs --limit; it alerts at 50,80,100 % and is hard unless told \
@@ -103,7 +104,7 @@ struct BudgetCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every budget: limit, charged, held, remaining and a usage bar.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Every budget: limit, charged, held, remaining and a usage bar.")
         @OptionGroup var ledger: LedgerOptions
         @Flag(help: "Print JSON (an array).") var json = false
 
@@ -116,7 +117,7 @@ struct BudgetCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One budget in detail.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "One budget in detail.")
         @OptionGroup var ledger: LedgerOptions
         @Argument(help: "The budget id (see `budget list`).") var id: Int64
         @Flag(help: "Print JSON.") var json = false
@@ -132,7 +133,7 @@ struct BudgetCommand: ParsableCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop a budget from applying (its history stays for reports).")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Stop a budget from applying (its history stays for reports).")
         @OptionGroup var ledger: LedgerOptions
         @Argument(help: "The budget id.") var id: Int64
         @Flag(help: "Print the removed budget as JSON.") var json = false

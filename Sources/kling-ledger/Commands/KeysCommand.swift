@@ -12,6 +12,7 @@ struct KeysCommand: ParsableCommand {
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Issue a key for a team (and optionally a project and user); its secrets are printed once.",
             discussion: """
                 Prints an access key + secret key pair (sign an HS256 JWT with iss = access key, \
@@ -72,7 +73,7 @@ struct KeysCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the keys issued, without their secrets.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the keys issued, without their secrets.")
 
         @OptionGroup var ledger: LedgerOptions
         @Flag(help: "Print JSON (an array of keys).") var json = false
@@ -91,7 +92,7 @@ struct KeysCommand: ParsableCommand {
     }
 
     struct Revoke: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a key for good: its callers get 401 (code 1000) from then on.")
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a key for good: its callers get 401 (code 1000) from then on.")
 
         @OptionGroup var ledger: LedgerOptions
         @Argument(help: "The key's id (gk_…), as `keys list` shows it.") var id: String

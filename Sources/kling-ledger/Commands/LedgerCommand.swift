@@ -12,6 +12,7 @@ struct LedgerCommand: ParsableCommand {
 
     struct Copy: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "copy",
             abstract: "Copy every row of a ledger into a new, empty one, and check the totals before keeping it.",
             discussion: """
                 Moves a team's history from its SQLite file to the shared PostgreSQL ledger (or \

@@ -13,6 +13,7 @@ struct PricingCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "Show each table: file, source, settlement basis and versions with their effective dates.")
 
         @OptionGroup var pricing: PricingOptions
