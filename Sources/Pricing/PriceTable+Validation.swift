@@ -32,7 +32,7 @@ extension PriceTable {
         guard raw.currency == "USD" else {
             throw invalid("currency", "\"\(raw.currency)\" is not supported; KlingLedger keeps money in USD")
         }
-        guard !raw.source.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard !raw.source.allSatisfy(\.isWhitespace) else {
             throw invalid("source", "say where the figures come from, so every quote can name its source")
         }
         guard let settlement = SettlementBasis(rawValue: raw.settlement) else {

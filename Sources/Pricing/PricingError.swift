@@ -39,7 +39,7 @@ extension PricingError: LocalizedError {
         case .noTable(let provider, let folder):
             "no price table for \(provider.rawValue) in \(folder), so its jobs cannot be priced; add \(provider.rawValue).json"
         case .noVersion(let provider, let file, let instant):
-            "no version of \(file) is in force at \(instant.ISO8601Format()), so \(provider.rawValue) jobs cannot be priced; add a version whose period covers it"
+            "no version of \(file) is in force at \(instant.iso8601), so \(provider.rawValue) jobs cannot be priced; add a version whose period covers it"
         case .noRule(let job, let file, let version):
             "no price for \(job.provider.rawValue) model \(job.model ?? "(provider's own)"), mode \(job.mode?.rawValue ?? "(none)"), "
                 + "\(job.durationSeconds) s \(job.kind.rawValue)\(job.sound ? " with sound" : ""): no rule of \(file) version \(version) matches; "

@@ -39,8 +39,8 @@ struct PricingCommand: ParsableCommand {
                     print("  settlement: \(table.settlement == .finalUnitDeduction ? "final_unit_deduction × unit price" : "table applied to delivered videos")")
                     print("  source:     \(table.source)")
                     for version in table.versions {
-                        var line = "  version \(version.id): from \(version.effectiveFrom.ISO8601Format())"
-                        if let until = version.effectiveUntil { line += " until \(until.ISO8601Format())" }
+                        var line = "  version \(version.id): from \(version.effectiveFrom.iso8601)"
+                        if let until = version.effectiveUntil { line += " until \(until.iso8601)" }
                         line += ", \(version.rules.count) rule\(version.rules.count == 1 ? "" : "s")"
                         if let price = version.unitPrice { line += ", unit price \(price.formatted)" }
                         if version.id == current?.id { line += "  (in force)" }
@@ -83,8 +83,8 @@ struct TableJSON: Encodable {
         let current = table.version(at: now)?.id
         versions = table.versions.map {
             Version(
-                id: $0.id, effective_from: $0.effectiveFrom.ISO8601Format(),
-                effective_until: $0.effectiveUntil?.ISO8601Format(), rules: $0.rules.count,
+                id: $0.id, effective_from: $0.effectiveFrom.iso8601,
+                effective_until: $0.effectiveUntil?.iso8601, rules: $0.rules.count,
                 unit_price_usd: $0.unitPrice?.decimalString, in_force: $0.id == current)
         }
     }

@@ -32,7 +32,7 @@ struct QuoteJSON: Encodable {
         try container.encode(quote.unitPrice?.originDescription, forKey: .unitPriceSource)
         try container.encode(quote.tableFile, forKey: .table)
         try container.encode(quote.versionID, forKey: .tableVersion)
-        try container.encode(quote.versionEffectiveFrom.ISO8601Format(), forKey: .effectiveFrom)
+        try container.encode(quote.versionEffectiveFrom.iso8601, forKey: .effectiveFrom)
         try container.encode(quote.ruleDescription, forKey: .rule)
         try container.encode(quote.estimated, forKey: .estimated)
         try container.encode(quote.source, forKey: .source)

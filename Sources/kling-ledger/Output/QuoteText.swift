@@ -9,7 +9,7 @@ enum QuoteText {
         var lines = [
             "\(quote.job.summary): \(quote.amount.formatted)\(quote.estimated ? " (estimated)" : "")",
             "  price:  \(quote.arithmetic)",
-            "  table:  \(quote.tableFile), version \(quote.versionID) (in force since \(quote.versionEffectiveFrom.ISO8601Format()))",
+            "  table:  \(quote.tableFile), version \(quote.versionID) (in force since \(quote.versionEffectiveFrom.iso8601))",
             "  rule:   \(quote.ruleDescription)",
         ]
         if let note = quote.rule.note { lines.append("  note:   \(note)") }
