@@ -115,8 +115,7 @@ extension Ledger {
                 case .succeeded(let cost, let deduction, let videos, let note):
                     // Release before charging: a budget never counts the quote and the cost of one
                     // job at once, not even inside this transaction (its peak and alerts see each step).
-                    let held = try heldMicros(id)
-                    try releaseHeld(id, note: "settled", at: now)
+                    let held = try releaseHeld(id, note: "settled", at: now)
                     let charge = try insertEntry(.charge, amount: cost, submission: id, note: note, at: now)
                     if cost.micros > held, held > 0 {
                         try raiseOverrunAlerts(afterCharge: charge, submission: id, cost: cost.micros, held: held, at: now)
@@ -205,15 +204,14 @@ extension Ledger {
         return record
     }
 
-    /// What the submission holds, in micro-dollars.
-    private func heldMicros(_ id: String) throws(LedgerError) -> Int64 {
-        try connection.queryOne("SELECT \(Self.heldSum()) FROM entries WHERE submission_id = ?", [.text(id)]) { $0.int64(0) } ?? 0
-    }
-
-    /// Releases whatever the submission still holds.
-    private func releaseHeld(_ id: String, note: String, at now: String) throws(LedgerError) {
-        let held = try heldMicros(id)
+    /// Releases whatever the submission still holds (its balance, which its entries' trigger
+    /// keeps equal to their sum).
+    /// - Returns: the amount released, in micro-dollars.
+    @discardableResult
+    private func releaseHeld(_ id: String, note: String, at now: String) throws(LedgerError) -> Int64 {
+        let held = try connection.queryOne("SELECT balance_held_micros FROM submissions WHERE id = ?", [.text(id)]) { $0.int64(0) } ?? 0
         if held > 0 { try insertEntry(.release, amount: USD(micros: held), submission: id, note: note, at: now) }
+        return held
     }
 
     private static func jsonArray(_ strings: [String]) -> String {

@@ -53,8 +53,7 @@ extension Ledger {
         s.team, s.project, s.user_name, s.tags, s.quote_micros, s.quote_units, s.unit_price_micros, s.unit_price_source,
         s.price_table, s.price_version, s.price_rule, s.state, s.provider_task_id, s.external_task_id,
         s.final_unit_deduction, s.actual_cost_micros, s.video_urls, s.error_code, s.error_message, s.created_at, s.updated_at,
-        (SELECT \(heldSum()) FROM entries WHERE submission_id = s.id) AS held_micros,
-        (SELECT \(chargedSum()) FROM entries WHERE submission_id = s.id) AS charged_micros,
+        s.balance_held_micros AS held_micros, s.balance_charged_micros AS charged_micros,
         s.video_ids, s.parent_id, s.sender_host, s.sender_pid, s.sender_started, s.request_fingerprint, s.prompt, s.relayed_callback_url
         """
 
