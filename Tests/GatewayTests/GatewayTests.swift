@@ -211,3 +211,12 @@ struct GatewayTests {
         }
     }
 }
+
+@Suite("Gateway keys' digests")
+struct GatewayKeyDigestTests {
+    @Test("A static key is kept as its SHA-256 in lowercase hex (the FIPS 180-2 test vectors)")
+    func digest() {
+        #expect(GatewaySecret.digest(apiKey: "abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(GatewaySecret.digest(apiKey: "") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+}

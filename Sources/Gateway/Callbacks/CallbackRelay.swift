@@ -105,8 +105,7 @@ struct CallbackRelay: Service {
         guard record.job.provider == .acedata else { return KlingTaskObject.callback(record, status: status, callerExternalID: callerExternalID) }
         var snapshot = TaskSnapshot(recorded: record)
         if status == .processing { snapshot = TaskSnapshot(providerTaskID: snapshot.providerTaskID, state: .processing, createdAt: snapshot.createdAt) }
-        return (try? JSONSerialization.data(withJSONObject: AceDataSurface.object(snapshot), options: [.sortedKeys, .withoutEscapingSlashes]))
-            ?? Data("{}".utf8)
+        return Data(AceDataSurface.object(snapshot).bytes)
     }
 
     /// 5 s after the first failure, doubling up to 15 minutes.

@@ -1,24 +1,24 @@
 import Foundation
 import Hummingbird
 import KlingAPI
+import KlingCore
 import NIOCore
 
 /// The official API's envelope, `{code, message, request_id, data}`, and its errors with the
 /// HTTP status the API pairs with each business code.
 enum KlingAnswer {
-    static func success(_ data: Any, requestID: String, headers: HTTPFields = [:]) -> Response {
-        json(.ok, ["code": 0, "message": "SUCCEED", "request_id": requestID, "data": data], headers: headers)
+    static func success(_ data: JSONValue, requestID: String, headers: HTTPFields = [:]) -> Response {
+        json(.ok, ["code": 0, "message": "SUCCEED", "request_id": .string(requestID), "data": data], headers: headers)
     }
 
     static func refusal(_ refusal: KlingRefusal, requestID: String) -> Response {
-        json(refusal.httpStatus, ["code": refusal.code, "message": refusal.message, "request_id": requestID])
+        json(refusal.httpStatus, ["code": .integer(refusal.code), "message": .string(refusal.message), "request_id": .string(requestID)])
     }
 
-    static func json(_ status: HTTPResponse.Status, _ object: [String: Any], headers: HTTPFields = [:]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    static func json(_ status: HTTPResponse.Status, _ document: JSONValue, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = "application/json"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: document.bytes)))
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import KlingAPI
+import KlingCore
 import Ledger
 
 /// The official API's task object (the envelope's `data`), as a caller reads it: from the
@@ -7,27 +8,28 @@ import Ledger
 /// `external_task_id` shown is always the caller's own; the one the gateway sent the provider
 /// (the submission id, by which a lost create is found again) stays inside.
 enum KlingTaskObject {
-    static func object(_ snapshot: TaskSnapshot, callerExternalID: String?) -> [String: Any] {
-        var data: [String: Any] = [
-            "task_id": snapshot.providerTaskID, "task_status": status(snapshot.state), "task_status_msg": snapshot.failureMessage ?? "",
-            "task_info": callerExternalID.map { ["external_task_id": $0] } ?? [:],
+    static func object(_ snapshot: TaskSnapshot, callerExternalID: String?) -> [String: JSONValue] {
+        var data: [String: JSONValue] = [
+            "task_id": .string(snapshot.providerTaskID), "task_status": .string(status(snapshot.state)),
+            "task_status_msg": .string(snapshot.failureMessage ?? ""),
+            "task_info": callerExternalID.map { ["external_task_id": .string($0)] } ?? [:],
         ]
         if let created = snapshot.createdAt { data["created_at"] = milliseconds(created) }
         if let updated = snapshot.updatedAt ?? snapshot.createdAt { data["updated_at"] = milliseconds(updated) }
         switch snapshot.state {
         case .succeeded:
-            data["final_unit_deduction"] = snapshot.finalUnitDeduction ?? "0"
+            data["final_unit_deduction"] = .string(snapshot.finalUnitDeduction ?? "0")
             data["task_result"] = [
-                "videos": snapshot.videos.map { video -> [String: Any] in
-                    var object: [String: Any] = ["url": video.url]
-                    if let id = video.id { object["id"] = id }
-                    if let watermark = video.watermarkURL { object["watermark_url"] = watermark }
-                    if let duration = video.duration { object["duration"] = duration }
-                    return object
-                }
+                "videos": .array(snapshot.videos.map { video -> JSONValue in
+                    var object: [String: JSONValue] = ["url": .string(video.url)]
+                    if let id = video.id { object["id"] = .string(id) }
+                    if let watermark = video.watermarkURL { object["watermark_url"] = .string(watermark) }
+                    if let duration = video.duration { object["duration"] = .string(duration) }
+                    return .object(object)
+                })
             ]
         case .failed:
-            data["final_unit_deduction"] = snapshot.finalUnitDeduction ?? "0"
+            data["final_unit_deduction"] = .string(snapshot.finalUnitDeduction ?? "0")
         case .submitted, .processing:
             break
         }
@@ -36,7 +38,7 @@ enum KlingTaskObject {
 
     /// A task as the ledger last recorded it: for lists (the provider is not asked once per
     /// task), and for a task whose provider could not be reached.
-    static func object(_ record: SubmissionRecord, callerExternalID: String?) -> [String: Any] {
+    static func object(_ record: SubmissionRecord, callerExternalID: String?) -> [String: JSONValue] {
         object(TaskSnapshot(recorded: record), callerExternalID: callerExternalID)
     }
 
@@ -51,7 +53,7 @@ enum KlingTaskObject {
             data["final_unit_deduction"] = nil
             data["task_result"] = nil
         }
-        return (try? JSONSerialization.data(withJSONObject: data, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return Data(JSONValue.object(data).bytes)
     }
 
     static func status(_ state: TaskSnapshot.State) -> String {
@@ -63,5 +65,5 @@ enum KlingTaskObject {
         }
     }
 
-    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
+    static func milliseconds(_ date: Date) -> JSONValue { .integer(Int64((date.timeIntervalSince1970 * 1000).rounded(.down))) }
 }

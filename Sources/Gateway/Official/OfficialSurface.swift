@@ -44,7 +44,7 @@ struct OfficialSurface: Sendable {
             let (job, external) = try KlingCreateBody.job(from: Data(body.readableBytesView), provider: provider, kind: kind)
             let (record, _) = try await gateway.submit(job, externalTaskID: external, caller: caller, context: context)
             return KlingAnswer.success(
-                KlingTaskObject.object(record, callerExternalID: external), requestID: context.requestID,
+                .object(KlingTaskObject.object(record, callerExternalID: external)), requestID: context.requestID,
                 headers: [.klingLedgerSubmission: record.id])
         }
     }
@@ -58,7 +58,7 @@ struct OfficialSurface: Sendable {
             let record = try gateway.callerTask(context.parameters.get("id") ?? "", provider: provider, kind: kind, caller: caller, context: context)
             let view = try await gateway.read(record)
             return KlingAnswer.success(
-                KlingTaskObject.object(view.snapshot, callerExternalID: caller.scope.externalTaskID(of: record)), requestID: context.requestID)
+                .object(KlingTaskObject.object(view.snapshot, callerExternalID: caller.scope.externalTaskID(of: record))), requestID: context.requestID)
         }
     }
 
@@ -75,8 +75,8 @@ struct OfficialSurface: Sendable {
             let records = try gate.withLedger(.write) { ledger in
                 try ledger.submissions(scope: caller.scope, kind: kind, provider: provider, page: page, pageSize: size)
             }
-            let tasks = records.map { KlingTaskObject.object($0, callerExternalID: caller.scope.externalTaskID(of: $0)) }
-            return KlingAnswer.success(tasks, requestID: context.requestID)
+            let tasks = records.map { JSONValue.object(KlingTaskObject.object($0, callerExternalID: caller.scope.externalTaskID(of: $0))) }
+            return KlingAnswer.success(.array(tasks), requestID: context.requestID)
         }
     }
 
@@ -93,22 +93,22 @@ struct OfficialSurface: Sendable {
             let budgets = try gate.withLedger(.write) { ledger in
                 try ledger.budgets(applyingTo: provider, team: caller.scope.team, project: caller.scope.project, user: caller.scope.user)
             }
-            let packs = budgets.map { budget -> [String: Any] in
+            let packs = budgets.map { budget -> JSONValue in
                 let remaining = USD(micros: max(0, budget.remaining.micros))
-                var pack: [String: Any] = [
+                var pack: [String: JSONValue] = [
                     "resource_pack_name": "budget \(budget.name) (USD)", "resource_pack_id": "budget-\(budget.id)",
-                    "resource_pack_type": "decreasing_total", "total_quantity": NSDecimalNumber(string: budget.spec.limit.decimalString),
-                    "remaining_quantity": NSDecimalNumber(string: remaining.decimalString),
-                    "status": remaining.micros > 0 ? "online" : "runOut",
+                    "resource_pack_type": "decreasing_total", "total_quantity": .decimal(budget.spec.limit.decimalString),
+                    "remaining_quantity": .decimal(remaining.decimalString),
+                    "status": .string(remaining.micros > 0 ? "online" : "runOut"),
                 ]
                 if let start = budget.periodStart {
                     pack["purchase_time"] = KlingTaskObject.milliseconds(start)
                     pack["effective_time"] = KlingTaskObject.milliseconds(start)
                 }
                 if let end = budget.periodEnd { pack["invalid_time"] = KlingTaskObject.milliseconds(end) }
-                return pack
+                return .object(pack)
             }
-            return KlingAnswer.success(["code": 0, "msg": "success", "resource_pack_subscribe_infos": packs], requestID: context.requestID)
+            return KlingAnswer.success(["code": 0, "msg": "success", "resource_pack_subscribe_infos": .array(packs)], requestID: context.requestID)
         }
     }
 }

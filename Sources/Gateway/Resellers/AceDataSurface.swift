@@ -33,7 +33,7 @@ struct AceDataSurface: Sendable {
             let (record, _) = try await gateway.submit(job, externalTaskID: nil, caller: caller, context: context)
             let headers: HTTPFields = [.klingLedgerSubmission: record.id]
             if job.callbackURL != nil {
-                return KlingAnswer.json(.ok, ["task_id": record.providerTaskID ?? ""], headers: headers)
+                return KlingAnswer.json(.ok, ["task_id": .string(record.providerTaskID ?? "")], headers: headers)
             }
             return KlingAnswer.json(.ok, Self.object(try await finished(record)), headers: headers)
         }
@@ -49,7 +49,7 @@ struct AceDataSurface: Sendable {
             }
             guard let id = try fields.text("id") else { throw KlingRefusal(1201, "id is required with action \"retrieve\"") }
             let record = try gateway.callerTask(id, provider: .acedata, kind: nil, caller: caller, context: context)
-            return KlingAnswer.json(.ok, ["id": id, "response": Self.object(try await gateway.read(record).snapshot)])
+            return KlingAnswer.json(.ok, ["id": .string(id), "response": Self.object(try await gateway.read(record).snapshot)])
         }
     }
 
@@ -88,19 +88,21 @@ struct AceDataSurface: Sendable {
     }
 
     /// The task as AceData answers a blocking create, retrieves it and posts its callback.
-    static func object(_ snapshot: TaskSnapshot) -> [String: Any] {
-        var object: [String: Any] = ["success": true, "task_id": snapshot.providerTaskID, "state": KlingTaskObject.status(snapshot.state)]
+    static func object(_ snapshot: TaskSnapshot) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "success": true, "task_id": .string(snapshot.providerTaskID), "state": .string(KlingTaskObject.status(snapshot.state)),
+        ]
         switch snapshot.state {
         case .succeeded:
             let video = snapshot.videos.first
-            object["video_id"] = video?.id ?? ""
-            object["video_url"] = video?.url ?? ""
-            if let duration = video?.duration { object["duration"] = duration }
+            object["video_id"] = .string(video?.id ?? "")
+            object["video_url"] = .string(video?.url ?? "")
+            if let duration = video?.duration { object["duration"] = .string(duration) }
         case .failed:
-            object["error"] = ["code": "generation_failed", "message": snapshot.failureMessage ?? "failed"]
+            object["error"] = ["code": "generation_failed", "message": .string(snapshot.failureMessage ?? "failed")]
         case .submitted, .processing:
             break
         }
-        return object
+        return .object(object)
     }
 }

@@ -29,7 +29,7 @@ struct PixazoSurface: Sendable {
             job.cfgScale = try fields.number("cfg_scale")?.doubleValue
             job.aspectRatio = try fields.aspectRatio()
             let (record, _) = try await gateway.submit(job, externalTaskID: nil, caller: caller, context: context)
-            return Self.envelope(Self.data(TaskSnapshot(recorded: record)), requestID: context.requestID, headers: [.klingLedgerSubmission: record.id])
+            return KlingAnswer.success(Self.data(TaskSnapshot(recorded: record)), requestID: context.requestID, headers: [.klingLedgerSubmission: record.id])
         }
     }
 
@@ -39,7 +39,7 @@ struct PixazoSurface: Sendable {
             let fields = try CreateFields(Data(body.readableBytesView), known: ["task_id"])
             guard let id = try fields.text("task_id") else { throw KlingRefusal(1201, "task_id is required") }
             let record = try gateway.callerTask(id, provider: .pixazo, kind: .text2video, caller: caller, context: context)
-            return Self.envelope(Self.data(try await gateway.read(record).snapshot), requestID: context.requestID)
+            return KlingAnswer.success(Self.data(try await gateway.read(record).snapshot), requestID: context.requestID)
         }
     }
 
@@ -52,19 +52,15 @@ struct PixazoSurface: Sendable {
     }
 
     /// The status answer's `data`: text2video's result is a single `video_url` (seed 000).
-    static func data(_ snapshot: TaskSnapshot) -> [String: Any] {
-        var data: [String: Any] = ["task_id": snapshot.providerTaskID, "task_status": KlingTaskObject.status(snapshot.state)]
+    static func data(_ snapshot: TaskSnapshot) -> JSONValue {
+        var data: [String: JSONValue] = ["task_id": .string(snapshot.providerTaskID), "task_status": .string(KlingTaskObject.status(snapshot.state))]
         if let created = snapshot.createdAt { data["created_at"] = KlingTaskObject.milliseconds(created) }
         if let updated = snapshot.updatedAt ?? snapshot.createdAt { data["updated_at"] = KlingTaskObject.milliseconds(updated) }
         switch snapshot.state {
-        case .succeeded: data["task_result"] = ["video_url": snapshot.videos.first?.url ?? ""]
-        case .failed: data["task_status_msg"] = snapshot.failureMessage ?? "failed"
+        case .succeeded: data["task_result"] = ["video_url": .string(snapshot.videos.first?.url ?? "")]
+        case .failed: data["task_status_msg"] = .string(snapshot.failureMessage ?? "failed")
         case .submitted, .processing: break
         }
-        return data
-    }
-
-    static func envelope(_ data: [String: Any], requestID: String, headers: HTTPFields = [:]) -> Response {
-        KlingAnswer.json(.ok, ["code": 0, "message": "SUCCEED", "request_id": requestID, "data": data], headers: headers)
+        return .object(data)
     }
 }

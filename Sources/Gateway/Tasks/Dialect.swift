@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import KlingCore
 
 /// Which provider's API a request speaks, told by its path, so that a refusal reaches the
 /// caller in the shape its client reads: the official envelope (also KKIAI's, under
@@ -30,10 +31,10 @@ enum Dialect: Equatable {
         case .pixazo:
             // Pixazo documents 400, 401, 403, 404, 429 and 500.
             let status: HTTPResponse.Status = refusal.code >= 5000 ? .internalServerError : refusal.httpStatus
-            return KlingAnswer.json(status, ["error": refusal.message])
+            return KlingAnswer.json(status, ["error": .string(refusal.message)])
         case .acedata:
             let (status, code) = Self.aceData(refusal.code)
-            return KlingAnswer.json(status, ["success": false, "error": ["code": code, "message": refusal.message], "trace_id": requestID])
+            return KlingAnswer.json(status, ["success": false, "error": ["code": .string(code), "message": .string(refusal.message)], "trace_id": .string(requestID)])
         case .dashboard:
             var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
             if (1000...1004).contains(refusal.code) {
