@@ -215,9 +215,7 @@ extension Ledger {
     }
 
     private static func jsonArray(_ strings: [String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return (try? encoder.encode(strings)).flatMap { String(data: $0, encoding: .utf8) } ?? "[]"
+        JSONValue.array(strings.map(JSONValue.string)).text
     }
 }
 

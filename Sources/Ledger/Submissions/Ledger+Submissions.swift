@@ -107,12 +107,7 @@ extension Ledger {
 
     /// Tags as a JSON object with sorted keys, so equal tags are equal text.
     private func encodeTags(_ tags: [String: String]) throws(LedgerError) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(tags), let text = String(data: data, encoding: .utf8) else {
-            throw .corrupt("tags could not be encoded as JSON")
-        }
-        return text
+        JSONValue.object(tags.mapValues(JSONValue.string)).text
     }
 }
 

@@ -134,9 +134,14 @@ extension Ledger {
         }
     }
 
-    /// A JSON array of strings; the empty one, most rows' value, without a decoder.
+    /// A JSON array of strings (the ledger wrote it).
     private static func strings(_ json: String) -> [String] {
-        json == "[]" ? [] : (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
+        json == "[]" ? [] : ((try? JSONValue(parsing: json))?.arrayValue ?? []).compactMap(\.stringValue)
+    }
+
+    /// A JSON object of strings (the ledger wrote it).
+    private static func tags(_ json: String) -> [String: String] {
+        json == "{}" ? [:] : ((try? JSONValue(parsing: json))?.objectValue ?? [:]).compactMapValues(\.stringValue)
     }
 
     private static func record(_ row: Row) throws(LedgerError) -> SubmissionRecord {
@@ -148,8 +153,6 @@ extension Ledger {
         let job = BillableJob(
             provider: provider, kind: kind, model: row.optionalText("model"), mode: row.optionalText("mode").flatMap(Mode.init(rawValue:)),
             durationSeconds: Int(row.int64("duration_seconds")), sound: row.int64("sound") == 1)
-        let tagsText = row.text("tags")
-        let tags = tagsText == "{}" ? [:] : (try? JSONDecoder().decode([String: String].self, from: Data(tagsText.utf8))) ?? [:]
         let quote = row.optionalInt64("quote_micros").map { micros in
             QuotedPrice(
                 amount: USD(micros: micros), units: row.optionalText("quote_units").flatMap { Units($0) },
@@ -160,7 +163,7 @@ extension Ledger {
         }
         return SubmissionRecord(
             id: id, idempotencyKey: row.text("idempotency_key"), job: job, aspectRatio: row.optionalText("aspect_ratio"),
-            team: row.optionalText("team"), project: row.optionalText("project"), user: row.optionalText("user_name"), tags: tags,
+            team: row.optionalText("team"), project: row.optionalText("project"), user: row.optionalText("user_name"), tags: Self.tags(row.text("tags")),
             quote: quote, state: state, providerTaskID: row.optionalText("provider_task_id"), externalTaskID: row.optionalText("external_task_id"),
             finalUnitDeduction: row.optionalText("final_unit_deduction"), actualCost: row.optionalInt64("actual_cost_micros").map { USD(micros: $0) },
             videoURLs: Self.strings(row.text("video_urls")), errorCode: row.optionalText("error_code"),
