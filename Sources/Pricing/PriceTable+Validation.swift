@@ -12,12 +12,16 @@ extension PriceTable {
     ///   or non-decimal price, a rule that can never match, or versions that overlap.
     public init(decoding data: Data, file: String) throws(PricingError) {
         let raw: TableFile
-        do {
-            raw = try JSONDecoder().decode(TableFile.self, from: data)
-        } catch let error as DecodingError {
-            throw PricingError.invalidTable(file: file, path: error.jsonPath, problem: error.problem)
+        do throws(TableReadError) {
+            let document: JSONValue
+            do {
+                document = try JSONValue(parsing: data)
+            } catch {
+                throw TableReadError(path: "(top level)", problem: "not valid JSON: \(error)")
+            }
+            raw = try TableFile(document)
         } catch {
-            throw PricingError.invalidTable(file: file, path: "(top level)", problem: "not valid JSON")
+            throw PricingError.invalidTable(file: file, path: error.path, problem: error.problem)
         }
         try self.init(raw, file: file)
     }
@@ -223,44 +227,6 @@ extension RuleMatch {
             throw .invalidTable(
                 file: file, path: path,
                 problem: "this rule can never match: no \(provider) model accepts \(summary)")
-        }
-    }
-}
-
-extension DecodingError {
-    /// Where in the file decoding stopped.
-    var jsonPath: String {
-        switch self {
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            return Pricing.jsonPath(context.codingPath)
-        case .keyNotFound(let key, let context):
-            return Pricing.jsonPath(context.codingPath + [key])
-        @unknown default:
-            return "(top level)"
-        }
-    }
-
-    /// What was wrong, in words for the person editing the file.
-    var problem: String {
-        switch self {
-        case .typeMismatch(let type, let context):
-            let priceFields = RuleFile.priceKeys.map(\.stringValue) + [VersionFile.CodingKeys.unitPriceUSD.stringValue]
-            if type == String.self, let field = context.codingPath.last?.stringValue, priceFields.contains(field) {
-                return "expected a string here; write prices as decimal strings such as \"0.35\" so they are read exactly"
-            }
-            if type == String.self { return "expected a string here" }
-            return "expected \(type == Int.self ? "a whole number" : type == Bool.self ? "true or false" : "another type") here (\(context.debugDescription))"
-        case .valueNotFound(_, let context):
-            return "a value is missing (\(context.debugDescription))"
-        case .keyNotFound(let key, _):
-            return "the required field \"\(key.stringValue)\" is missing"
-        case .dataCorrupted(let context):
-            if context.codingPath.isEmpty, let underlying = context.underlyingError {
-                return "not valid JSON: \(underlying.localizedDescription)"
-            }
-            return context.debugDescription
-        @unknown default:
-            return "unreadable"
         }
     }
 }

@@ -32,7 +32,8 @@ struct KlingLedgerCommand: AsyncParsableCommand {
     /// Logs go to standard error, warnings and worse unless KLING_LEDGER_LOG_LEVEL says
     /// otherwise (`info` shows every request's method, path and status; never a credential).
     static func main() async {
-        let level = ProcessInfo.processInfo.environment["KLING_LEDGER_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        // One variable by `getenv`: `ProcessInfo.environment` copies them all, at every start.
+        let level = getenv("KLING_LEDGER_LOG_LEVEL").flatMap { Logger.Level(rawValue: String(cString: $0)) } ?? .warning
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
