@@ -274,8 +274,7 @@ public struct Gate: Sendable {
     /// A new local id: sortable by time, unique, safe in a URL.
     static func newSubmissionID() -> String {
         let milliseconds = UInt64(Date().timeIntervalSince1970 * 1000)
-        let random = UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-        return "kl-" + String(milliseconds, radix: 36) + "-" + random
+        return "kl-" + String(milliseconds, radix: 36) + "-" + RandomIdentifier.hex(bytes: 8)
     }
 
     /// The official API and KKIAI take `external_task_id`; only the official API can look a

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KlingAuth
+import KlingCore
 import Ledger
 import Logging
 import NIOCore
@@ -16,7 +17,7 @@ public struct GatewayContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        requestID = UUID().uuidString.lowercased()
+        requestID = RandomIdentifier.uuid()
         log = RequestLog()
     }
 }
