@@ -230,7 +230,11 @@ extension Ledger {
                 """, [.integer(id)] + values)
             return
         }
-        let range = try connection.queryOne("SELECT min(s.created_at) AS first, max(s.created_at) AS last FROM submissions s WHERE \(filter)", values) {
+        // The whole ledger's first and last instants, read off the index: filtered by scope, they
+        // would cost a scan of every row, and periods without the scope's rows add nothing.
+        let range = try connection.queryOne(
+            "SELECT (SELECT min(created_at) FROM submissions) AS first, (SELECT max(created_at) FROM submissions) AS last", []
+        ) {
             ($0.optionalText("first").flatMap(Timestamp.date), $0.optionalText("last").flatMap(Timestamp.date))
         }
         guard let first = range?.0, let last = range?.1 else { return }
