@@ -143,6 +143,11 @@ func benchJob(_ index: Int) -> VideoJob {
     print(String(format: "   gate, 8 tasks:                %8.0f /s   = %.2f of the ceiling  %@\n", median(eight), median(eight) / ceiling, verdict(median(eight) >= ceiling / 3)))
 }
 
+/// Lines in a file (a CSV's header and rows).
+func lineCount(_ file: URL) throws -> Int {
+    try Data(contentsOf: file).reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+}
+
 func elapsed(since start: DispatchTime) -> Double {
     Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
 }
@@ -208,7 +213,7 @@ var medium: String { folder.appendingPathComponent("medium.sqlite").path }
     var sameMonthly = definition.split(separator: "\n").filter { !$0.hasPrefix("--") }.joined(separator: "\n")
     for (parameter, value) in [
         (":by_team", "1"), (":by_project", "0"), (":by_user", "0"), (":by_provider", "1"), (":by_model", "1"), (":by_mode", "1"),
-        (":by_tag", "0"), (":tag_key", "NULL"), (":period_start", "'2026-11-01T00:00:00.000Z'"), (":period_end", "'2026-12-01T00:00:00.000Z'"),
+        (":by_tag", "0"), (":tag_key", "NULL"), (":team", "''"), (":period_start", "'2026-11-01T00:00:00.000Z'"), (":period_end", "'2026-12-01T00:00:00.000Z'"),
         ("units(sum(unit_millionths(s.final_unit_deduction)))", "sum(CAST(s.final_unit_deduction AS REAL))"), ("usd(", "("),
     ] {
         sameMonthly = sameMonthly.replacingOccurrences(of: parameter, with: value)
@@ -221,9 +226,12 @@ var medium: String { folder.appendingPathComponent("medium.sqlite").path }
             theirs.append(try measure("/usr/bin/sqlite3", ["-csv", "-header", large, sql], stdout: folder.appendingPathComponent("\(name)-sqlite3.csv").path))
         }
         let ratio = median(ours.map(\.seconds)) / median(theirs.map(\.seconds))
+        // Both sides must have produced the same rows, or the ratio compares different work.
+        let ourRows = try lineCount(folder.appendingPathComponent("\(name).csv")), theirRows = try lineCount(folder.appendingPathComponent("\(name)-sqlite3.csv"))
+        let sameRows = ourRows == theirRows && ourRows > 1
         print(String(format: "   %-8@ ours %6.2f s %6.1f MB    sqlite3 %6.2f s %6.1f MB    time ratio %.2f×  %@", name as NSString,
                      median(ours.map(\.seconds)), median(ours.map(\.peakMB)), median(theirs.map(\.seconds)), median(theirs.map(\.peakMB)), ratio,
-                     verdict(ratio <= 1.1)))
+                     sameRows ? verdict(ratio <= 1.1) : "[not comparable: \(ourRows) lines against sqlite3's \(theirRows)]"))
     }
     let mediumMemory = try measure(me, ["report-child", "items", medium, folder.appendingPathComponent("items-medium.csv").path]).peakMB
     let largeMemory = try measure(me, ["report-child", "items", large, folder.appendingPathComponent("items-large.csv").path]).peakMB
