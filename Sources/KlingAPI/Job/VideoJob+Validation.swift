@@ -44,7 +44,7 @@ extension VideoJob {
             if prompt != nil {
                 problem("prompt", show(prompt ?? ""), "a multi-shot job ignores prompt", "put the text in the shots and leave prompt out")
             }
-        } else if kind == .text2video, (prompt ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        } else if kind == .text2video, (prompt ?? "").allSatisfy(\.isWhitespace) {
             problem("prompt", prompt.map(show) ?? "(none)", "text2video needs a prompt", "describe the video in --prompt")
         }
         if let prompt, prompt.count > Limits.promptCharacters {
@@ -137,7 +137,7 @@ extension VideoJob {
                 problem("multi_prompt", "\(shots.count) shots", "between 1 and 6 shots", "merge or split shots")
             }
             for (index, shot) in shots.enumerated() {
-                if shot.prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                if shot.prompt.allSatisfy(\.isWhitespace) {
                     problem("multi_prompt[\(index)].prompt", "\"\"", "each shot needs a prompt", "describe the shot")
                 }
                 if shot.prompt.count > Limits.shotPromptCharacters {

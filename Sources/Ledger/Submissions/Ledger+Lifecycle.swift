@@ -187,12 +187,13 @@ extension Ledger {
         _ id: String, from allowed: Set<SubmissionState>, _ action: String, _ body: () throws(LedgerError) -> Void
     ) throws(LedgerError) -> SubmissionRecord {
         try connection.write { () throws(LedgerError) in
-            guard let current = try submission(id: id) else {
+            // Only the state decides; the whole record is read once, after the change.
+            guard let state = try state(ofSubmission: id) else {
                 throw .notFound("there is no submission \(id) in \(location); `kling-ledger list` shows them")
             }
-            guard allowed.contains(current.state) else {
-                let settled = current.state.isOpen ? "" : " and settled: nothing is left to close"
-                throw .conflict("cannot \(action) submission \(id): it is \(current.state.rawValue)\(settled)")
+            guard allowed.contains(state) else {
+                let settled = state.isOpen ? "" : " and settled: nothing is left to close"
+                throw .conflict("cannot \(action) submission \(id): it is \(state.rawValue)\(settled)")
             }
             try body()
             return try recorded(id)
