@@ -97,7 +97,9 @@ func benchJob(_ index: Int) -> VideoJob {
     let perRun = 1_000
     var raw: [Double] = [], single: [Double] = [], eight: [Double] = []
     var commitsPerSubmission = 0.0
-    for run in 0..<runs {
+    // Each run measures its own ceiling next to its gate: the goal is the median of the runs'
+    // ratios, so that the disk's drift over the runs moves both sides of each ratio alike.
+    for run in 0..<max(runs, 5) {
         // Raw SQLite: durable single-row commits on a ledger connection (WAL, synchronous=FULL).
         let rawLedger = try Ledger(path: folder.appendingPathComponent("raw-\(run).sqlite").path)
         try rawLedger.write { connection throws(LedgerError) in try connection.execute("CREATE TABLE bench (id INTEGER PRIMARY KEY, value TEXT NOT NULL)") }
@@ -135,12 +137,14 @@ func benchJob(_ index: Int) -> VideoJob {
     _ = try? wallTime(me, ["gate-child", "1", childLedger])  // create and migrate it first
     let syncs = try fsyncs(me, ["gate-child", "200", childLedger]).map { Double($0) / 200 }
     let ceiling = median(raw) / commitsPerSubmission
-    print("1. In-process gate (reserve → send → record → settle, the provider answering at once)")
+    let singleRatio = median(zip(single, raw).map { $0 / ($1 / commitsPerSubmission) })
+    let eightRatio = median(zip(eight, raw).map { $0 / ($1 / commitsPerSubmission) })
+    print("1. In-process gate (reserve → send → record → settle, the provider answering at once; \(raw.count) runs)")
     print(String(format: "   raw SQLite durable commits:   %8.0f /s", median(raw)))
     print(String(format: "   commits per submission:       %8.2f   fsyncs per submission: %@", commitsPerSubmission, syncs.map { String(format: "%.2f", $0) } ?? "strace not installed"))
     print(String(format: "   ceiling (commits/s ÷ commits): %7.0f /s; goal ≥ 1/3 of it: %.0f /s", ceiling, ceiling / 3))
-    print(String(format: "   gate, 1 task:                 %8.0f /s   = %.2f of the ceiling  %@", median(single), median(single) / ceiling, verdict(median(single) >= ceiling / 3)))
-    print(String(format: "   gate, 8 tasks:                %8.0f /s   = %.2f of the ceiling  %@\n", median(eight), median(eight) / ceiling, verdict(median(eight) >= ceiling / 3)))
+    print(String(format: "   gate, 1 task:                 %8.0f /s   = %.2f of the ceiling (median of the runs' ratios)  %@", median(single), singleRatio, verdict(singleRatio >= 1.0 / 3)))
+    print(String(format: "   gate, 8 tasks:                %8.0f /s   = %.2f of the ceiling  %@\n", median(eight), eightRatio, verdict(eightRatio >= 1.0 / 3)))
 }
 
 /// Lines in a file (a CSV's header and rows).
