@@ -8,7 +8,7 @@ have, nothing wider than the viewport. Saves a screenshot of each.
 
 Exits 1, saying what failed, if any check fails.
 """
-import base64, hashlib, json, os, socket, struct, subprocess, sys, tempfile, time, urllib.request
+import base64, hashlib, json, os, shutil, socket, struct, subprocess, sys, tempfile, time, urllib.request
 
 class DevTools:
     def __init__(self, url):
@@ -139,6 +139,7 @@ def main():
     finally:
         browser.terminate()
         browser.wait(timeout=10)
+        shutil.rmtree(profile, ignore_errors=True)  # the throwaway Chromium profile
     if failures:
         print("\n".join(failures), file=sys.stderr)
         sys.exit(1)
