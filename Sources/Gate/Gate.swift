@@ -58,11 +58,18 @@ public struct Gate: Sendable {
 
     /// Runs one unit of work with a connection of its own, so a gate can be shared by
     /// concurrent tasks (a gateway's requests read their callers' keys and tasks this way).
+    ///
+    /// On PostgreSQL every ledger call waits for a round trip: the work then runs on the
+    /// ledger's own threads, so that callers waiting on the server never hold all of the
+    /// cooperative pool. SQLite's calls are local and short, and stay where they are.
     public func withLedger<Result>(_ access: Ledger.Access = .create, _ body: (Ledger) async throws -> Result) async throws -> Result {
-        try await store.with(access, body)
+        guard store.isRemote else { return try await store.with(access, body) }
+        return try await onLedgerThreads { try await store.with(access, body) }
     }
 
-    public func withLedger<Result>(_ access: Ledger.Access = .create, _ body: (Ledger) throws -> Result) throws -> Result {
+    /// The same, for synchronous callers (the command line's). Async code uses `withLedger`,
+    /// which keeps PostgreSQL's waits off the cooperative pool.
+    public func withLedgerBlocking<Result>(_ access: Ledger.Access = .create, _ body: (Ledger) throws -> Result) throws -> Result {
         try store.with(access, body)
     }
 

@@ -9,8 +9,12 @@ final class GateLedger: Sendable {
     private let path: String
     private let shared = Mutex<Ledger?>(nil)
 
+    /// Whether the ledger is a PostgreSQL server, where every call is a round trip.
+    let isRemote: Bool
+
     init(path: String) {
         self.path = path
+        self.isRemote = PostgresLocation.isURL(path)
     }
 
     /// The shared ledger; opened with `access` (creating it with `.create`) if not yet open.

@@ -96,8 +96,8 @@ public struct Gateway: Sendable {
     public func router() -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
         router.add(middleware: GatewayMiddleware(metrics: metrics, logger: logger))
-        router.get("/healthz") { _, context in try health(context) }
-        router.get("/metrics") { _, _ in try scrape() }
+        router.get("/healthz") { _, context in try await health(context) }
+        router.get("/metrics") { _, _ in try await scrape() }
         OfficialSurface(provider: .kling, gateway: self).register(on: router)
         OfficialSurface(provider: .kkiai, gateway: self).register(on: router)
         PixazoSurface(gateway: self).register(on: router)
@@ -106,7 +106,7 @@ public struct Gateway: Sendable {
         dashboard.register(on: router, prefix: "/ui") { request in
             let key = try await dashboardKey(request)
             // A connection of its own, read-only: a long page never holds up the callers' API.
-            let ledger = try gate.withLedger(.read) { $0 }
+            let ledger = try await gate.withLedger(.read) { $0 }
             return (ledger, key.role == .admin ? .everyone : .team(key.scope.team))
         }
         return router
@@ -116,7 +116,7 @@ public struct Gateway: Sendable {
     /// (a create under way is recorded before its answer is sent), and returns.
     /// - Parameter onRunning: called with the port once the gateway listens.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void) async throws {
-        try gate.withLedger(.create) { _ in }  // create and migrate the ledger before the first caller
+        try await gate.withLedger(.create) { _ in }  // create and migrate the ledger before the first caller
         let app = Application(
             router: router(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
@@ -139,9 +139,9 @@ public struct Gateway: Sendable {
     // MARK: Operations
 
     /// 200 when the ledger answers, 503 when it does not.
-    private func health(_ context: GatewayContext) throws -> Response {
+    private func health(_ context: GatewayContext) async throws -> Response {
         do {
-            _ = try gate.withLedger(.write) { try $0.timeZone() }
+            _ = try await gate.withLedger(.write) { try $0.timeZone() }
             return KlingAnswer.json(.ok, ["status": "ok"])
         } catch {
             logger.error("health check: the ledger does not answer", metadata: ["error": "\(error)"])
@@ -149,8 +149,8 @@ public struct Gateway: Sendable {
         }
     }
 
-    private func scrape() throws -> Response {
-        let budgets = try gate.withLedger(.write) { try $0.budgets() }
+    private func scrape() async throws -> Response {
+        let budgets = try await gate.withLedger(.write) { try $0.budgets() }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
             body: .init(byteBuffer: ByteBuffer(bytes: metrics.scrape(budgets: budgets))))
@@ -173,7 +173,7 @@ public struct Gateway: Sendable {
             throw KlingRefusal(1001, "The dashboard needs a key: give an API key from `kling-ledger keys create` as the password")
         }
         let now = Date()
-        return try gate.withLedger(.write) { ledger in try authenticator.caller(authorization: authorization, ledger: ledger, now: now) }
+        return try await gate.withLedger(.write) { ledger in try authenticator.caller(authorization: authorization, ledger: ledger, now: now) }
     }
 
     /// The callback address a provider is given for a submission: the gateway's own, so it can
@@ -190,7 +190,7 @@ public struct Gateway: Sendable {
         _ request: Request, _ context: GatewayContext, authorization: String? = nil, _ body: (GatewayKey) async throws -> Response
     ) async throws -> Response {
         let now = Date()
-        let caller = try gate.withLedger(.write) { ledger in
+        let caller = try await gate.withLedger(.write) { ledger in
             try authenticator.caller(authorization: authorization ?? request.headers[.authorization], ledger: ledger, now: now)
         }
         context.log.identify(caller)

@@ -108,7 +108,7 @@ extension Gate {
     /// - Returns: the lines, with the submissions they now belong to.
     @discardableResult
     public func apply(_ reconciliation: Reconciliation) throws -> [ReconciliationLine] {
-        try withLedger(.write) { ledger in try apply(reconciliation, to: ledger) }
+        try withLedgerBlocking(.write) { ledger in try apply(reconciliation, to: ledger) }
     }
 
     private func apply(_ reconciliation: Reconciliation, to ledger: Ledger) throws -> [ReconciliationLine] {

@@ -141,7 +141,7 @@ extension Gate {
 
     /// A person closes an open submission by hand: see `Ledger.resolve`.
     public func resolve(_ id: String, succeeded: Bool, cost: USD? = nil, note: String, providerTaskID: String? = nil) throws -> SubmissionRecord {
-        try withLedger(.write) { try $0.resolve(id, succeeded: succeeded, cost: cost, note: note, providerTaskID: providerTaskID) }
+        try withLedgerBlocking(.write) { try $0.resolve(id, succeeded: succeeded, cost: cost, note: note, providerTaskID: providerTaskID) }
     }
 }
 

@@ -43,7 +43,7 @@ struct CallbackRelay: Service {
         while true {
             let claimed: [CallbackDelivery]
             do {
-                claimed = try gate.withLedger(.write) { try $0.claimCallbacks(at: now()) }
+                claimed = try await gate.withLedger(.write) { try $0.claimCallbacks(at: now()) }
             } catch {
                 logger.error("callback relay: the ledger could not be read", metadata: ["error": "\(error)"])
                 return
@@ -60,7 +60,7 @@ struct CallbackRelay: Service {
         let metadata: Logger.Metadata = ["submission": "\(record.id)", "status": "\(delivery.status.rawValue)", "attempt": "\(delivery.attempts)"]
         let failure: String?
         do {
-            let caller = try gate.withLedger(.write) { ledger in try record.tags["gateway_key"].flatMap { try ledger.gatewayKey(id: $0) } }
+            let caller = try await gate.withLedger(.write) { ledger in try record.tags["gateway_key"].flatMap { try ledger.gatewayKey(id: $0) } }
             let body = Self.body(record, status: delivery.status, callerExternalID: caller?.scope.externalTaskID(of: record))
             var headers = ["Content-Type": "application/json", "User-Agent": "kling-ledger"]
             if let caller {
@@ -88,10 +88,10 @@ struct CallbackRelay: Service {
         do {
             if let failure {
                 let retryAt = delivery.attempts >= Self.attempts ? nil : now().addingTimeInterval(Self.retryDelay(afterAttempt: delivery.attempts))
-                try gate.withLedger(.write) { try $0.recordCallbackFailed(delivery, reason: failure, retryAt: retryAt) }
+                try await gate.withLedger(.write) { try $0.recordCallbackFailed(delivery, reason: failure, retryAt: retryAt) }
                 logger.warning(retryAt == nil ? "callback given up" : "callback not delivered; will retry", metadata: metadata.merging(["reason": "\(failure)"]) { $1 })
             } else {
-                try gate.withLedger(.write) { try $0.recordCallbackDelivered(delivery, at: now()) }
+                try await gate.withLedger(.write) { try $0.recordCallbackDelivered(delivery, at: now()) }
                 logger.info("callback delivered", metadata: metadata)
             }
         } catch {

@@ -41,7 +41,7 @@ struct ProviderCallbacks: Sendable {
             }
         }
         let id = context.parameters.get("submission") ?? ""
-        let record = try gateway.gate.withLedger(.write) { try $0.submission(id: id) }
+        let record = try await gateway.gate.withLedger(.write) { try $0.submission(id: id) }
         guard let record, record.job.provider == provider else { throw KlingRefusal(1203, "no task \(id) at this gateway") }
         context.log.submission(record.id)
         // Before the create's answer is recorded there is no task id to read; the settler reads it later.

@@ -55,7 +55,7 @@ struct OfficialSurface: Sendable {
     private func query(_ request: Request, _ context: GatewayContext) async throws -> Response {
         try await gateway.serving(request, context) { caller in
             let kind = try kind(request, context)
-            let record = try gateway.callerTask(context.parameters.get("id") ?? "", provider: provider, kind: kind, caller: caller, context: context)
+            let record = try await gateway.callerTask(context.parameters.get("id") ?? "", provider: provider, kind: kind, caller: caller, context: context)
             let view = try await gateway.read(record)
             return KlingAnswer.success(
                 .object(KlingTaskObject.object(view.snapshot, callerExternalID: caller.scope.externalTaskID(of: record))), requestID: context.requestID)
@@ -72,7 +72,7 @@ struct OfficialSurface: Sendable {
             guard (1...1000).contains(page), (1...500).contains(size) else {
                 throw KlingRefusal(1201, "pageNum must be 1–1000 and pageSize 1–500")
             }
-            let records = try gate.withLedger(.write) { ledger in
+            let records = try await gate.withLedger(.write) { ledger in
                 try ledger.submissions(scope: caller.scope, kind: kind, provider: provider, page: page, pageSize: size)
             }
             let tasks = records.map { JSONValue.object(KlingTaskObject.object($0, callerExternalID: caller.scope.externalTaskID(of: $0))) }
@@ -90,7 +90,7 @@ struct OfficialSurface: Sendable {
             guard request.uri.queryParameters.get("start_time", as: Int64.self) != nil,
                 request.uri.queryParameters.get("end_time", as: Int64.self) != nil
             else { throw KlingRefusal(1200, "start_time and end_time (ms) are required") }
-            let budgets = try gate.withLedger(.write) { ledger in
+            let budgets = try await gate.withLedger(.write) { ledger in
                 try ledger.budgets(applyingTo: provider, team: caller.scope.team, project: caller.scope.project, user: caller.scope.user)
             }
             let packs = budgets.map { budget -> JSONValue in

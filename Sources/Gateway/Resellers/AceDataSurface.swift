@@ -48,7 +48,7 @@ struct AceDataSurface: Sendable {
                 throw KlingRefusal(1202, "action: this gateway serves \"retrieve\" with an id (not retrieve_batch); look tasks up one at a time")
             }
             guard let id = try fields.text("id") else { throw KlingRefusal(1201, "id is required with action \"retrieve\"") }
-            let record = try gateway.callerTask(id, provider: .acedata, kind: nil, caller: caller, context: context)
+            let record = try await gateway.callerTask(id, provider: .acedata, kind: nil, caller: caller, context: context)
             return KlingAnswer.json(.ok, ["id": .string(id), "response": Self.object(try await gateway.read(record).snapshot)])
         }
     }

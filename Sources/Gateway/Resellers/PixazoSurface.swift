@@ -38,7 +38,7 @@ struct PixazoSurface: Sendable {
             let body = try await request.body.collect(upTo: 64 << 10)
             let fields = try CreateFields(Data(body.readableBytesView), known: ["task_id"])
             guard let id = try fields.text("task_id") else { throw KlingRefusal(1201, "task_id is required") }
-            let record = try gateway.callerTask(id, provider: .pixazo, kind: .text2video, caller: caller, context: context)
+            let record = try await gateway.callerTask(id, provider: .pixazo, kind: .text2video, caller: caller, context: context)
             return KlingAnswer.success(Self.data(try await gateway.read(record).snapshot), requestID: context.requestID)
         }
     }

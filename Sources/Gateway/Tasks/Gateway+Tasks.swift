@@ -24,10 +24,11 @@ extension Gateway {
                 1201, "callback_url: \(why). The gateway posts callbacks from its own host, so it refuses those; its operator can allow them "
                     + "(serve --allow-private-callbacks)")
         }
+        let extending = try await original(of: job, for: caller)
         let submission = SubmissionRequest(
             job: job, team: caller.scope.team, project: caller.scope.project, user: caller.scope.user, tags: ["gateway_key": caller.id],
             idempotencyKey: externalTaskID.map(caller.scope.idempotencyKey(externalTaskID:)), unitPriceOverride: unitPrice,
-            extending: try original(of: job, for: caller), relayingCallbacks: providerCallbackAddress(job.provider))
+            extending: extending, relayingCallbacks: providerCallbackAddress(job.provider))
         let result: GateResult
         do {
             result = try await gate.submit(submission)
@@ -65,8 +66,8 @@ extension Gateway {
 
     /// One of the caller's own tasks, by the provider's task id (or the caller's external id,
     /// where the provider has one); another scope's task is "not found", as if it did not exist.
-    func callerTask(_ id: String, provider: Provider, kind: VideoKind?, caller: GatewayKey, context: GatewayContext) throws -> SubmissionRecord {
-        let found = try gate.withLedger(.write) { ledger -> SubmissionRecord? in
+    func callerTask(_ id: String, provider: Provider, kind: VideoKind?, caller: GatewayKey, context: GatewayContext) async throws -> SubmissionRecord {
+        let found = try await gate.withLedger(.write) { ledger -> SubmissionRecord? in
             if let record = try ledger.submission(providerTaskID: id, provider: provider), caller.scope.owns(record) { return record }
             guard let record = try ledger.submission(idempotencyKey: caller.scope.idempotencyKey(externalTaskID: id)), record.job.provider == provider
             else { return nil }
@@ -89,15 +90,15 @@ extension Gateway {
         } catch {
             logger.warning(
                 "provider not read; answering from the ledger", metadata: ["submission": "\(record.id)", "error": "\(error.localizedDescription)"])
-            return .recorded(try gate.withLedger(.write) { try $0.submission(id: record.id) } ?? record)
+            return .recorded(try await gate.withLedger(.write) { try $0.submission(id: record.id) } ?? record)
         }
     }
 
     /// The submission whose video an extension extends: one of the caller's own, since its
     /// model and mode price the extension (and another team's videos are not the caller's).
-    private func original(of job: VideoJob, for caller: GatewayKey) throws -> String? {
+    private func original(of job: VideoJob, for caller: GatewayKey) async throws -> String? {
         guard job.kind == .extend, let videoID = job.videoID else { return nil }
-        let original = try gate.withLedger(.write) { try $0.submission(deliveringVideo: videoID, provider: job.provider) }
+        let original = try await gate.withLedger(.write) { try $0.submission(deliveringVideo: videoID, provider: job.provider) }
         guard let original, caller.scope.owns(original) else {
             throw KlingRefusal(
                 1201,
