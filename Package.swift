@@ -150,7 +150,6 @@ let package = Package(
         .target(
             name: "LedgerTestSupport",
             dependencies: [
-                "Ledger",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
