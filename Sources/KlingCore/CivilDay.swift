@@ -67,5 +67,24 @@ public struct DigitWriter {
 
     public mutating func append(_ character: Unicode.Scalar) { bytes.append(UInt8(ascii: character)) }
 
+    /// `YYYY-MM-DDTHH:MM:SS` of a UTC instant, `seconds` whole seconds from 1970 (before it if
+    /// negative): the part the ISO 8601 texts of options, tables and the ledger share.
+    public mutating func appendUTCDateTime(seconds: Int64) {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let inDay = seconds - days * 86_400
+        let date = CivilDay(daysSince1970: days)
+        append(date.year, digits: 4)
+        append("-")
+        append(date.month, digits: 2)
+        append("-")
+        append(date.day, digits: 2)
+        append("T")
+        append(inDay / 3600, digits: 2)
+        append(":")
+        append(inDay / 60 % 60, digits: 2)
+        append(":")
+        append(inDay % 60, digits: 2)
+    }
+
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 }

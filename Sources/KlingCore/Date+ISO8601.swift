@@ -17,22 +17,8 @@ extension Date {
 
     /// The instant in UTC to the second, as `ISO8601Format()` writes it: `2026-03-01T12:00:00Z`.
     public var iso8601: String {
-        let seconds = Int64(timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let inDay = seconds - days * 86_400
-        let date = CivilDay(daysSince1970: days)
         var text = DigitWriter(capacity: 20)
-        text.append(date.year, digits: 4)
-        text.append("-")
-        text.append(date.month, digits: 2)
-        text.append("-")
-        text.append(date.day, digits: 2)
-        text.append("T")
-        text.append(inDay / 3600, digits: 2)
-        text.append(":")
-        text.append(inDay / 60 % 60, digits: 2)
-        text.append(":")
-        text.append(inDay % 60, digits: 2)
+        text.appendUTCDateTime(seconds: Int64(timeIntervalSince1970.rounded(.down)))
         text.append("Z")
         return text.string
     }

@@ -14,23 +14,11 @@ public enum Timestamp {
         let scaled = date.timeIntervalSince1970 * 1000
         let nearest = scaled.rounded()
         let milliseconds = Int64(abs(scaled - nearest) < 0.001 ? nearest : scaled.rounded(.down))
-        let days = milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000
-        let inDay = milliseconds - days * 86_400_000
-        let date = CivilDay(daysSince1970: days)
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
         var text = DigitWriter(capacity: 24)
-        text.append(date.year, digits: 4)
-        text.append("-")
-        text.append(date.month, digits: 2)
-        text.append("-")
-        text.append(date.day, digits: 2)
-        text.append("T")
-        text.append(inDay / 3_600_000, digits: 2)
-        text.append(":")
-        text.append(inDay / 60_000 % 60, digits: 2)
-        text.append(":")
-        text.append(inDay / 1000 % 60, digits: 2)
+        text.appendUTCDateTime(seconds: seconds)
         text.append(".")
-        text.append(inDay % 1000, digits: 3)
+        text.append(milliseconds - seconds * 1000, digits: 3)
         text.append("Z")
         return text.string
     }
