@@ -27,8 +27,7 @@ struct RequestFingerprint {
         ]
         // Unit and record separators keep "ab" + "c" apart from "a" + "bc".
         let text = fields.map { "\($0.0)\u{1F}\($0.1 ?? "\u{0}")" }.joined(separator: "\u{1E}")
-        let hex = Array("0123456789abcdef".utf8)
-        value = String(decoding: SHA256.hash(data: Data(text.utf8)).flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 0x0F)]] }, as: UTF8.self)
+        value = lowercaseHex(SHA256.hash(data: Data(text.utf8)))
     }
 
     /// The fields a recorded submission keeps that differ from a new request; when the ledger

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KlingCore
 import Ledger
 
 /// The gateway's own secret, from `KLING_LEDGER_GATEWAY_SECRET`: the root of every JWT secret
@@ -46,15 +47,7 @@ public struct GatewaySecret: Sendable {
     /// What the ledger keeps of a static API key: hex SHA-256. The keys are 256 random bits,
     /// so a plain hash cannot be searched back.
     public static func digest(apiKey: String) -> String {
-        // Hex by hand: `String(format:)` goes through NSString, and this runs on every request.
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: Array(apiKey.utf8)) {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: hex, as: UTF8.self)
+        lowercaseHex(SHA256.hash(data: Array(apiKey.utf8)))
     }
 
     /// `count` random bytes (the system's CSPRNG), base64url without padding.
