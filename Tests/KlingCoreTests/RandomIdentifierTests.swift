@@ -22,4 +22,16 @@ struct RandomIdentifierTests {
         #expect(ids.allSatisfy { $0.count == 16 && $0.allSatisfy(\.isHexDigit) && $0 == $0.lowercased() })
         #expect(Set(ids).count == 1000)
     }
+
+    @Test("Ids longer than one draw take each byte from a new draw, and odd lengths are exact")
+    func lengths() {
+        for count in [1, 5, 8, 9, 12, 16, 33] {
+            let ids = (0..<200).map { _ in RandomIdentifier.hex(bytes: count) }
+            #expect(ids.allSatisfy { $0.count == 2 * count }, "\(count) bytes")
+            #expect(Set(ids).count == ids.count || count == 1, "\(count) bytes")
+        }
+        // The two halves of a 16-byte id are two draws, never one repeated.
+        let halves = (0..<200).map { _ in RandomIdentifier.hex(bytes: 16) }.map { ($0.prefix(16), $0.suffix(16)) }
+        #expect(halves.allSatisfy { $0.0 != $0.1 })
+    }
 }
