@@ -120,7 +120,9 @@ public final class DatabaseConnection: LedgerConnection {
     /// Runs one or more SQL statements that take no parameters.
     public func execute(_ sql: String) throws(LedgerError) {
         let control = ["BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"]
-        if !control.contains(where: sql.hasPrefix) { statements.removeAll() }  // DDL may change the schema
+        // A transaction's own statements run several times per submission: compiled once, kept.
+        if control.contains(where: sql.hasPrefix) { return try run(sql) }
+        statements.removeAll()  // DDL may change the schema
         var message: UnsafeMutablePointer<CChar>?
         let code = sqlite3_exec(handle, sql, nil, nil, &message)
         defer { sqlite3_free(message) }
