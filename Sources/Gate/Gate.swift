@@ -90,11 +90,7 @@ public struct Gate: Sendable {
         _ request: SubmissionRequest, wait: Bool = false, timeout: Duration? = nil,
         progress: (@Sendable (SubmissionProgress) -> Void)? = nil
     ) async throws -> GateResult {
-        try await withLedger { ledger in
-            let result = try await submit(request, wait: wait, timeout: timeout, progress: progress, ledger: ledger)
-            await deliverAlerts(ledger)  // those the settlement raised, and earlier ones due again
-            return result
-        }
+        try await withLedger { ledger in try await submit(request, wait: wait, timeout: timeout, progress: progress, ledger: ledger) }
     }
 
     private func submit(
@@ -161,6 +157,7 @@ public struct Gate: Sendable {
                 progress?(.waiting(state: snapshot.state, elapsed: elapsed))
             }
             let (settled, warning) = try await settle(sent.0, with: snapshot, ledger: ledger)
+            await deliverAlerts(ledger)  // those the settlement raised
             return GateResult(submission: settled, decision: .sent, warnings: warnings + [warning].compactMap { $0 } + overrun(settled))
         } catch let error as WaitTimedOut {
             let current = try ledger.submission(id: id) ?? sent.0
