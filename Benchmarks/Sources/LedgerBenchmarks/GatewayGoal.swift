@@ -9,7 +9,9 @@ import NIOCore
 // Creates through `kling-ledger serve` against the same creates sent straight to the sandbox it
 // forwards to, 1 and 32 concurrent clients, interleaved over the runs. The sandbox answers a
 // create at once, so the difference is what the gateway adds: authenticate, validate, quote,
-// hold (a durable commit), forward, record (a second one), answer.
+// hold (a durable commit), forward, record (a second one), answer. A third route, the floor,
+// forwards the same creates and does nothing else (`forwarding-floor`): what any gateway built on
+// the same HTTP libraries costs before it does its work.
 
 /// One load: every request's latency (seconds), the wall time, and the requests that failed.
 struct Load {
@@ -36,7 +38,7 @@ func createLoad(url: String, authorization: String, clients: Int, perClient: Int
                 for index in 0..<perClient {
                     var request = HTTPClientRequest(url: url)
                     request.method = .POST
-                    request.headers.add(name: "Authorization", value: authorization)
+                    if !authorization.isEmpty { request.headers.add(name: "Authorization", value: authorization) }
                     request.headers.add(name: "Content-Type", value: "application/json")
                     request.body = .bytes(ByteBuffer(string: #"{"model_name":"kling-v1","mode":"std","duration":"5","prompt":"bench \#(client)-\#(index)"}"#))
                     let sent = clock.now
@@ -84,14 +86,20 @@ extension Duration {
     guard let apiKey = ((try? JSONSerialization.jsonObject(with: keyJSON)) as? [String: Any])?["api_key"] as? String else {
         throw BenchmarkError.cannotRun("kling-ledger keys create --json")
     }
-    let serve = Process()
-    serve.executableURL = URL(fileURLWithPath: cli)
-    serve.arguments = ["serve", "--port", "0", "--max-in-flight-per-key", "64", "--settle-every", "3600"]
-    serve.environment = environment
+    let (serve, baseURL) = try startListening(cli, ["serve", "--port", "0", "--max-in-flight-per-key", "64", "--settle-every", "3600"], environment)
+    return (serve, baseURL, apiKey)
+}
+
+/// Starts a server that prints its `http://127.0.0.1:PORT` address first; the process and it.
+func startListening(_ executable: String, _ arguments: [String], _ environment: [String: String]) throws -> (Process, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.environment = environment
     let pipe = Pipe()
-    serve.standardOutput = pipe
-    serve.standardError = FileHandle.nullDevice
-    try serve.run()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
     var text = ""
     while !text.contains("\n") {
         let chunk = pipe.fileHandleForReading.availableData
@@ -99,45 +107,59 @@ extension Duration {
         text += String(decoding: chunk, as: UTF8.self)
     }
     guard let range = text.range(of: #"http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) else {
-        serve.terminate()
-        throw BenchmarkError.cannotRun("kling-ledger serve (it printed: \(text))")
+        process.terminate()
+        throw BenchmarkError.cannotRun("\(executable) \(arguments.joined(separator: " ")) (it printed: \(text))")
     }
-    return (serve, String(text[range]), apiKey)
+    return (process, String(text[range]))
 }
 
 @MainActor func gatewayGoal(_ sandbox: [String: String]) async throws {
     guard let cli = cliBinary(), let sandboxURL = sandbox["KLING_BASE_URL"] else { return }
     let (serve, gatewayURL, apiKey) = try startGateway(cli, sandbox: sandbox)
-    defer {
-        serve.terminate()
-        serve.waitUntilExit()
-    }
     let token = jwt(accessKey: sandbox["KLING_ACCESS_KEY"] ?? "", secretKey: sandbox["KLING_SECRET_KEY"] ?? "")
+    let forwarder = URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("forwarding-floor").path
+    let (floor, floorURL) = try startListening(forwarder, [sandboxURL, "Bearer \(token)"], [:])
+    defer {
+        for process in [serve, floor] {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
     let direct = (url: sandboxURL + "/v1/videos/text2video", authorization: "Bearer \(token)")
+    let forwarded = (url: floorURL + "/v1/videos/text2video", authorization: "")
     let gateway = (url: gatewayURL + "/v1/videos/text2video", authorization: "Bearer \(apiKey)")
-    // Warm both: connections, statement caches, the ledger's first pages.
-    _ = await createLoad(url: direct.url, authorization: direct.authorization, clients: 4, perClient: 20)
-    _ = await createLoad(url: gateway.url, authorization: gateway.authorization, clients: 4, perClient: 20)
+    // Warm all three: connections, statement caches, the ledger's first pages.
+    for route in [direct, forwarded, gateway] {
+        _ = await createLoad(url: route.url, authorization: route.authorization, clients: 4, perClient: 20)
+    }
 
     print("Gateway: creates through `serve` vs straight to the sandbox (loopback; release build)")
+    print("   floor: a bare forward on serve's libraries (Hummingbird in, AsyncHTTPClient out; no key, no price, no ledger)")
     for clients in [1, 32] {
         let perClient = clients == 1 ? 300 : 20
-        var straight: [Load] = [], through: [Load] = []
+        var straight: [Load] = [], bare: [Load] = [], through: [Load] = []
         for _ in 0..<runs {
             straight.append(await createLoad(url: direct.url, authorization: direct.authorization, clients: clients, perClient: perClient))
+            bare.append(await createLoad(url: forwarded.url, authorization: forwarded.authorization, clients: clients, perClient: perClient))
             through.append(await createLoad(url: gateway.url, authorization: gateway.authorization, clients: clients, perClient: perClient))
         }
-        let failures = (straight + through).map(\.failures).reduce(0, +)
-        let directRate = median(straight.map(\.throughput)), gatewayRate = median(through.map(\.throughput))
+        let failures = (straight + bare + through).map(\.failures).reduce(0, +)
+        let directRate = median(straight.map(\.throughput)), floorRate = median(bare.map(\.throughput))
+        let gatewayRate = median(through.map(\.throughput))
+        func line(_ name: String, _ loads: [Load]) {
+            print(String(format: "   %@ %7.0f creates/s, p50 %6.2f ms, p99 %6.2f ms", name, median(loads.map(\.throughput)),
+                         median(loads.map { $0.percentile(0.5) }) * 1000, median(loads.map { $0.percentile(0.99) }) * 1000))
+        }
+        print("   \(clients) client\(clients == 1 ? "" : "s"):")
+        line("   direct ", straight)
+        line("   floor  ", bare)
+        line("   gateway", through)
         let p50 = median(through.map { $0.percentile(0.5) }) - median(straight.map { $0.percentile(0.5) })
         let p99 = median(through.map { $0.percentile(0.99) }) - median(straight.map { $0.percentile(0.99) })
-        print(String(format: "   %2d client%@: direct %7.0f creates/s, p50 %6.2f ms, p99 %6.2f ms", clients, clients == 1 ? " " : "s", directRate,
-                     median(straight.map { $0.percentile(0.5) }) * 1000, median(straight.map { $0.percentile(0.99) }) * 1000))
-        print(String(format: "              gateway %6.0f creates/s, p50 %6.2f ms, p99 %6.2f ms", gatewayRate,
-                     median(through.map { $0.percentile(0.5) }) * 1000, median(through.map { $0.percentile(0.99) }) * 1000))
-        print(String(format: "              added p50 %.2f ms, p99 %.2f ms (goal ≤ 5 ms) %@; throughput %.2f× direct (goal ≥ 0.5) %@%@", p50 * 1000, p99 * 1000,
+        print(String(format: "      added p50 %.2f ms, p99 %.2f ms (goal ≤ 5 ms) %@; throughput %.2f× direct (goal ≥ 0.5) %@%@", p50 * 1000, p99 * 1000,
                      verdict(p99 <= 0.005), gatewayRate / directRate, verdict(gatewayRate / directRate >= 0.5),
                      failures > 0 ? " — \(failures) requests failed" : ""))
+        print(String(format: "      the floor reaches %.2f× direct; the gateway is %.2f× the floor", floorRate / directRate, gatewayRate / floorRate))
     }
     print("")
 }

@@ -260,19 +260,23 @@ var medium: String { folder.appendingPathComponent("medium.sqlite").path }
         print("4. Start: no kling-ledger release binary (run `swift build -c release` in the project folder first)\n")
         return
     }
-    var helloTimes: [Double] = [], quoteTimes: [Double] = [], helpTimes: [Double] = []
+    let helloArguments = URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("hello-arguments").path
+    var helloTimes: [Double] = [], floorTimes: [Double] = [], quoteTimes: [Double] = [], helpTimes: [Double] = []
     for _ in 0..<max(runs, 15) {
         helloTimes.append(try wallTime(hello, []))
+        floorTimes.append(try wallTime(helloArguments, ["quote", "--provider", "kling", "--model", "kling-v1"]))
         quoteTimes.append(try wallTime(cli, ["quote", "--provider", "kling", "--model", "kling-v1"]))
         helpTimes.append(try wallTime(cli, ["--help"]))
     }
     let helloMemory = try measure(hello, []).peakMB
     let quoteMemory = try measure(cli, ["quote", "--provider", "kling", "--model", "kling-v1"]).peakMB
     print("4. Start (\(cli))")
-    print(String(format: "   hello world: %5.1f ms %5.1f MB   quote: %5.1f ms %5.1f MB (%.2f×)  %@   --help: %5.1f ms (%.2f×)  %@\n",
+    print(String(format: "   hello world: %5.1f ms %5.1f MB   quote: %5.1f ms %5.1f MB (%.2f×)  %@   --help: %5.1f ms (%.2f×)  %@",
                  median(helloTimes) * 1000, helloMemory, median(quoteTimes) * 1000, quoteMemory, median(quoteTimes) / median(helloTimes),
                  verdict(median(quoteTimes) / median(helloTimes) <= 1.5), median(helpTimes) * 1000, median(helpTimes) / median(helloTimes),
                  verdict(median(helpTimes) / median(helloTimes) <= 1.5)))
+    print(String(format: "   floor: the hello world reading quote's options with swift-argument-parser, nothing else: %5.1f ms (%.2f×)\n",
+                 median(floorTimes) * 1000, median(floorTimes) / median(helloTimes)))
 }
 
 func cliBinary() -> String? {
