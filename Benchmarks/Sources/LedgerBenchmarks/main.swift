@@ -98,8 +98,9 @@ func benchJob(_ index: Int) -> VideoJob {
     var raw: [Double] = [], single: [Double] = [], eight: [Double] = []
     var commitsPerSubmission = 0.0
     // Each run measures its own ceiling next to its gate: the goal is the median of the runs'
-    // ratios, so that the disk's drift over the runs moves both sides of each ratio alike.
-    for run in 0..<max(runs, 5) {
+    // ratios, so that the disk's drift over the runs moves both sides of each ratio alike; at
+    // least nine runs, since on a shared host one run's ratio swings by a third.
+    for run in 0..<max(runs, 9) {
         // Raw SQLite: durable single-row commits on a ledger connection (WAL, synchronous=FULL).
         let rawLedger = try Ledger(path: folder.appendingPathComponent("raw-\(run).sqlite").path)
         try rawLedger.write { connection throws(LedgerError) in try connection.execute("CREATE TABLE bench (id INTEGER PRIMARY KEY, value TEXT NOT NULL)") }
