@@ -54,6 +54,19 @@ public enum LedgerBackend: String, Sendable, CaseIterable, CustomTestStringConve
     }
 }
 
+extension LedgerBackend {
+    /// Ends every session on the database of a PostgreSQL ledger `location`, as a restarting
+    /// server does; returns how many there were.
+    public static func endSessions(of location: String) throws -> Int {
+        guard let server = postgresServer, let name = URLComponents(string: location)?.path.drop(while: { $0 == "/" }) else {
+            throw ScratchError(description: "not a PostgreSQL ledger: \(location)")
+        }
+        return try Scratch.admin(
+            server, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '\(name)' AND pid <> pg_backend_pid()"
+        ).first ?? 0
+    }
+}
+
 public struct ScratchError: Error, CustomStringConvertible {
     public let description: String
 }
@@ -86,8 +99,10 @@ private struct Scratch {
 
     func remove() { cleanUp() }
 
-    /// Runs one statement on the server's administrative database.
-    static func admin(_ server: String, _ sql: String) throws {
+    /// Runs one statement on the server's administrative database; the first column of its
+    /// rows, as integers.
+    @discardableResult
+    static func admin(_ server: String, _ sql: String) throws -> [Int] {
         guard let url = URLComponents(string: server), let host = url.host else { throw ScratchError(description: "not a URL: KLING_LEDGER_TEST_POSTGRES") }
         let configuration = PostgresConnection.Configuration(
             host: host, port: url.port ?? 5432, username: url.user ?? "postgres", password: url.password,
@@ -96,6 +111,7 @@ private struct Scratch {
             on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: Logger(label: "test-admin")
         ).wait()
         defer { try? connection.close().wait() }
-        _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-admin")).wait()
+        let rows = try connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-admin")).wait()
+        return rows.rows.compactMap { try? $0.decode(Int.self) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KlingCore
 import LedgerTestSupport
 import Testing
 
@@ -19,6 +20,26 @@ struct BackendTests {
             }
             #expect(version == Int64(PostgresMigrator.latestVersion))
             #expect(!ledger.location.contains(URLComponents(string: url)?.password ?? "no password"), "the shown location has no password")
+        }
+    }
+
+    /// A restarted or failed-over server ends every session: the ledger must connect again on
+    /// its own, for a lone read as for a transaction, or a gateway on it answers nothing until
+    /// it is restarted too. `pg_terminate_backend` ends a session as a server's shutdown does.
+    @Test(
+        "A ledger on PostgreSQL connects again after the server ended its session, for reads and writes",
+        .enabled(if: LedgerBackend.postgresSkipReason == nil, Comment(rawValue: LedgerBackend.postgresSkipReason ?? "")))
+    func reconnects() throws {
+        try LedgerBackend.postgres.withScratchLocation { url in
+            let ledger = try Ledger(path: url)
+            _ = try ledger.budgets()
+            #expect(try LedgerBackend.endSessions(of: url) == 1)
+            #expect(throws: Never.self) { _ = try ledger.timeZone() }  // a lone read, outside any transaction
+            #expect(try LedgerBackend.endSessions(of: url) == 1)
+            #expect(throws: Never.self) {
+                _ = try ledger.setBudget(BudgetSpec(scope: .team("ops"), period: .month, limit: USD(micros: 5_000_000)))
+            }
+            #expect(try ledger.budgets().count == 1)
         }
     }
 }

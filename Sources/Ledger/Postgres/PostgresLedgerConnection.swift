@@ -63,11 +63,56 @@ final class PostgresLedgerConnection: LedgerConnection {
         do {
             try execute(sql)
         } catch .unreachable {
-            connection = try Self.connect(location, logger: logger)
-            try configureSession()
+            try reconnect()
             try execute(sql)
         }
     }
+
+    private func reconnect() throws(LedgerError) {
+        try? connection.close().wait()
+        connection = try Self.connect(location, logger: logger)
+        try configureSession()
+    }
+
+    /// The connection for the next statement. One the server has closed is replaced when no
+    /// transaction is open (a lone statement, or a transaction's first); inside one, the
+    /// transaction is gone with its session, and the caller hears so.
+    private func liveConnection(for sql: String) throws(LedgerError) -> PostgresConnection {
+        guard connection.isClosed else { return connection }
+        guard depth == 0 else {
+            throw .unreachable(server: location.description, reason: "the server closed the connection during a transaction, which it rolled back")
+        }
+        try reconnect()
+        return connection
+    }
+
+    /// Waits for a statement's answer, but not forever: PostgresNIO never answers a statement
+    /// sent on a connection that has just closed, and a server that vanished without closing
+    /// (a dead host) never answers at all. Past the server's own statement timeout and a margin,
+    /// the connection is closed, so the next statement connects again.
+    private func answer<T: Sendable>(_ future: EventLoopFuture<T>, sql: String) throws(LedgerError) -> T {
+        let waited = location.statementTimeout + .seconds(5)
+        let promise = future.eventLoop.makePromise(of: T.self)
+        future.cascade(to: promise)
+        let deadline = future.eventLoop.scheduleTask(in: .seconds(waited.components.seconds)) {
+            promise.fail(NoAnswer())
+        }
+        defer { deadline.cancel() }
+        timedOut = false
+        do {
+            return try promise.futureResult.wait()
+        } catch is NoAnswer {
+            timedOut = true
+            connection.close().whenComplete { _ in }
+            throw .unreachable(server: location.description, reason: "no answer within \(waited.components.seconds) s")
+        } catch {
+            throw failure(error, sql: sql)
+        }
+    }
+
+    private struct NoAnswer: Error {}
+    /// Whether the last statement went unanswered until its deadline (then it is not retried).
+    private var timedOut = false
 
     deinit {
         try? connection.close().wait()
@@ -78,11 +123,7 @@ final class PostgresLedgerConnection: LedgerConnection {
     /// Runs each statement of `sql` in turn (the server takes one per request).
     func execute(_ sql: String) throws(LedgerError) {
         for statement in Self.statements(sql) {
-            do {
-                _ = try connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).wait()
-            } catch {
-                throw failure(error, sql: statement)
-            }
+            _ = try answer(try liveConnection(for: statement).query(PostgresQuery(unsafeSQL: statement), logger: logger), sql: statement)
         }
     }
 
@@ -175,9 +216,10 @@ final class PostgresLedgerConnection: LedgerConnection {
         }
         let result: PostgresQueryResult
         do {
-            result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
-        } catch {
-            throw failure(error, sql: rawSQL)
+            result = try answer(try liveConnection(for: sql).query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger), sql: rawSQL)
+        } catch .unreachable where depth == 0 && connection.isClosed && !timedOut && sql.hasPrefix("SELECT") {
+            // A lone read sent as the server closed the session: read again on a new one.
+            result = try answer(try liveConnection(for: sql).query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger), sql: rawSQL)
         }
         var read = ReadRows()
         for row in result.rows {
@@ -344,6 +386,10 @@ final class PostgresLedgerConnection: LedgerConnection {
 
     private func failure(_ error: any Error, sql: String) -> LedgerError {
         guard let error = error as? PSQLError else { return .postgres(sqlState: "", message: "\(error)", sql: sql, server: location.description) }
+        if let info = error.serverInfo, let state = info[.sqlState], state.hasPrefix("57P") {
+            // Operator intervention: the server is shutting down, or ended this session.
+            return .unreachable(server: location.description, reason: info[.message] ?? "the server ended the session")
+        }
         if let info = error.serverInfo {
             return .postgres(sqlState: info[.sqlState] ?? "", message: info[.message] ?? "the server refused the statement", sql: sql, server: location.description)
         }
