@@ -42,4 +42,38 @@ struct BackendTests {
             #expect(try ledger.budgets().count == 1)
         }
     }
+
+    /// A report on PostgreSQL comes through a cursor, a batch at a time, so a month of a shared
+    /// ledger is never read into memory whole: every row arrives, in order, at each batch edge.
+    @Test(
+        "A PostgreSQL report streams every row through its cursor, across batch edges, with its column names even when empty",
+        .enabled(if: LedgerBackend.postgresSkipReason == nil, Comment(rawValue: LedgerBackend.postgresSkipReason ?? "")))
+    func reportCursor() throws {
+        try LedgerBackend.postgres.withScratchLocation { url in
+            let ledger = try Ledger(path: url)
+            let batch = PostgresLedgerConnection.reportBatch
+            for count in [0, 1, batch - 1, batch, batch + 1, 2 * batch + 500] {
+                var names: [String] = []
+                var numbers: [Int64] = []
+                try ledger.stream(
+                    report: "SELECT n, 'row ' || n AS label FROM generate_series(1, :count) AS n ORDER BY n;",
+                    parameters: ["count": .integer(Int64(count))], columns: { names = $0 },
+                    row: { row in
+                        #expect(row.text("label") == "row \(row.int64("n"))")
+                        numbers.append(row.int64("n"))
+                    })
+                #expect(names == ["n", "label"], "\(count) rows")
+                #expect(numbers == (0..<count).map { Int64($0 + 1) }, "\(count) rows")
+            }
+            // Still read-only: a write hidden in a report is refused, and changes nothing.
+            let zone = try ledger.timeZone()
+            #expect(throws: LedgerError.self) {
+                try ledger.stream(
+                    report: "WITH gone AS (DELETE FROM ledger_settings RETURNING key) SELECT key FROM gone", parameters: [:], columns: { _ in },
+                    row: { _ in })
+            }
+            #expect(try ledger.timeZone() == zone)
+            #expect(try ledger.read { db throws(LedgerError) in try db.queryOne("SELECT count(*) AS n FROM ledger_settings", []) { $0.int64("n") } } ?? 0 > 0)
+        }
+    }
 }

@@ -142,21 +142,42 @@ final class PostgresLedgerConnection: LedgerConnection {
         return try map(first)
     }
 
+    /// Rows a report's cursor hands over at a time: however many the report has, no more than
+    /// these are in memory at once.
+    static let reportBatch = 1_000
+
     func stream(_ sql: String, parameters: [String: SQLValue], columns: ([String]) throws -> Void, row: (Row) throws -> Void) throws {
         let (numbered, values) = try Self.numberNamed(sql, parameters: parameters)
+        let body = numbered.trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(.init(charactersIn: ";")))
         // A report may only read: in a read-only transaction the server refuses anything else.
-        let read = try self.read { () throws(LedgerError) -> ReadRows in
-            try execute("SET TRANSACTION READ ONLY")
-            var read = try readRows(numbered, values, rawSQL: sql)
-            if read.rows.isEmpty {
-                // No rows, so no names from them: one row of NULLs, joined to nothing, has them.
-                let body = numbered.trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(.init(charactersIn: ";")))
-                read.names = try readRows("SELECT q.* FROM (SELECT 1) AS one LEFT JOIN (\n\(body)\n) AS q ON TRUE", values, rawSQL: sql).names
-            }
-            return read
+        // Its rows come through a cursor, a batch at a time, from one snapshot.
+        // Reports run on their own, never inside another transaction: this one must be read-only
+        // from its start.
+        guard depth == 0 else {
+            throw LedgerError.postgres(sqlState: "", message: "a report cannot run inside another transaction", sql: sql, server: location.description)
         }
-        try columns(read.names)
-        for values in read.rows { try row(values) }
+        try begin("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        depth += 1  // the cursor lives until the transaction ends
+        defer {
+            depth -= 1
+            try? execute("COMMIT")
+        }
+        _ = try readRows("DECLARE report_rows NO SCROLL CURSOR FOR \n\(body)\n", values, rawSQL: sql)
+        var named = false
+        while true {
+            let batch = try readRows("FETCH FORWARD \(Self.reportBatch) FROM report_rows", [], rawSQL: sql)
+            if !named {
+                var names = batch.names
+                if batch.rows.isEmpty {
+                    // No rows, so no names from them: one row of NULLs, joined to nothing, has them.
+                    names = try readRows("SELECT q.* FROM (SELECT 1) AS one LEFT JOIN (\n\(body)\n) AS q ON TRUE", values, rawSQL: sql).names
+                }
+                try columns(names)
+                named = true
+            }
+            for values in batch.rows { try row(values) }
+            if batch.rows.count < Self.reportBatch { return }
+        }
     }
 
     // MARK: Transactions
