@@ -146,7 +146,19 @@ struct GatewayTests {
             badDuration["duration"] = 5
             var noPrompt = cheapCreate
             noPrompt["prompt"] = nil
+            var textScale = cheapCreate
+            textScale["cfg_scale"] = "0.5"
+            var badAxis = cheapCreate
+            badAxis["camera_control"] = ["type": "simple", "config": ["zoom": true]]
+            var badWatermark = cheapCreate
+            badWatermark["watermark_info"] = ["enabled": "yes"]
+            let twice = Data(#"{"model_name":"kling-v1","prompt":"a cat","prompt":"a dog","duration":"5"}"#.utf8)
             let cases: [(String, [String: Any]?, Data?, Int, Int, String)] = [
+                ("/v1/videos/text2video", textScale, nil, 400, 1201, "cfg_scale: must be a number, not a string"),
+                ("/v1/videos/text2video", badAxis, nil, 400, 1201, "camera_control.config.zoom: must be a number"),
+                ("/v1/videos/text2video", badWatermark, nil, 400, 1201, "watermark_info"),
+                ("/v1/videos/text2video", nil, twice, 400, 1200, "appears twice"),
+                ("/v1/videos/text2video", nil, Data("[1, 2]".utf8), 400, 1200, "an array, not a JSON object"),
                 ("/v1/videos/text2video", badMode, nil, 400, 1201, "mode"),
                 ("/v1/videos/text2video", unknownField, nil, 400, 1201, "static_mask"),
                 ("/v1/videos/text2video", badDuration, nil, 400, 1201, "duration"),

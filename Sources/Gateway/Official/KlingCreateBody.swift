@@ -1,4 +1,3 @@
-import Foundation
 import KlingAPI
 import KlingCore
 
@@ -15,9 +14,8 @@ enum KlingCreateBody {
     /// The job the body describes, and the caller's own `external_task_id`.
     /// - Throws: `KlingRefusal` 1200 (not a JSON object) or 1201 (a field of the wrong type or
     ///   value), naming the field.
-    static func job(from body: Data, provider: Provider, kind: VideoKind) throws(KlingRefusal) -> (VideoJob, externalTaskID: String?) {
+    static func job(from body: some Collection<UInt8>, provider: Provider, kind: VideoKind) throws(KlingRefusal) -> (VideoJob, externalTaskID: String?) {
         let fields = try CreateFields(body, known: knownFields)
-        let object = fields.object
         var job = VideoJob(provider: provider, kind: kind)
         job.model = try fields.text("model_name")
         job.prompt = try fields.text("prompt")
@@ -38,63 +36,59 @@ enum KlingCreateBody {
             job.sound = sound == "on"
         }
         job.aspectRatio = try fields.aspectRatio()
-        job.cfgScale = try fields.number("cfg_scale")?.doubleValue
-        if let watermark = object["watermark_info"], !(watermark is NSNull) {
-            guard let info = watermark as? [String: Any], let enabled = info["enabled"] as? NSNumber, CreateFields.isBool(enabled) else {
+        job.cfgScale = try fields.number("cfg_scale")
+        if let watermark = fields.value("watermark_info") {
+            guard let enabled = watermark.objectValue?["enabled"]?.boolValue else {
                 throw KlingRefusal(1201, "watermark_info: must be {\"enabled\": true|false}")
             }
-            job.watermark = enabled.boolValue
+            job.watermark = enabled
         }
-        job.cameraControl = try cameraControl(object["camera_control"])
-        job.shots = try shots(object)
+        job.cameraControl = try cameraControl(fields.value("camera_control"))
+        job.shots = try shots(fields)
         let external = try fields.text("external_task_id")
         if let external, external.isEmpty { throw KlingRefusal(1201, "external_task_id: must not be empty; leave it out or give an id") }
         return (job, external)
     }
 
-    static func cameraControl(_ value: Any?) throws(KlingRefusal) -> CameraControl? {
-        guard let value, !(value is NSNull) else { return nil }
-        guard let object = value as? [String: Any], let type = object["type"] as? String, let movement = CameraControl.Movement(rawValue: type) else {
+    static func cameraControl(_ value: JSONValue?) throws(KlingRefusal) -> CameraControl? {
+        guard let value else { return nil }
+        guard let object = value.objectValue, let type = object["type"]?.stringValue, let movement = CameraControl.Movement(rawValue: type) else {
             let types = CameraControl.Movement.allCases.map(\.rawValue).joined(separator: ", ")
             throw KlingRefusal(1201, "camera_control.type: must be one of \(types)")
         }
-        guard let config = object["config"], !(config is NSNull) else { return CameraControl(movement: movement) }
-        guard let axes = config as? [String: Any] else { throw KlingRefusal(1201, "camera_control.config: must be an object of axes") }
+        guard let config = object["config"], config != .null else { return CameraControl(movement: movement) }
+        guard let axes = config.objectValue else { throw KlingRefusal(1201, "camera_control.config: must be an object of axes") }
         var parsed = CameraControl.Config()
         for (name, value) in axes {
-            guard let number = value as? NSNumber, !CreateFields.isBool(number) else { throw KlingRefusal(1201, "camera_control.config.\(name): must be a number") }
+            let number = try CreateFields.number(value, named: "camera_control.config.\(name)")
             switch name {
-            case "horizontal": parsed.horizontal = number.doubleValue
-            case "vertical": parsed.vertical = number.doubleValue
-            case "pan": parsed.pan = number.doubleValue
-            case "tilt": parsed.tilt = number.doubleValue
-            case "roll": parsed.roll = number.doubleValue
-            case "zoom": parsed.zoom = number.doubleValue
+            case "horizontal": parsed.horizontal = number
+            case "vertical": parsed.vertical = number
+            case "pan": parsed.pan = number
+            case "tilt": parsed.tilt = number
+            case "roll": parsed.roll = number
+            case "zoom": parsed.zoom = number
             default: throw KlingRefusal(1201, "camera_control.config.\(name): not an axis (horizontal, vertical, pan, tilt, roll, zoom)")
             }
         }
         return CameraControl(movement: movement, config: parsed)
     }
 
-    private static func shots(_ object: [String: Any]) throws(KlingRefusal) -> [Shot]? {
-        if let flag = object["multi_shot"], !(flag is NSNull) {
-            guard let number = flag as? NSNumber, CreateFields.isBool(number) else { throw KlingRefusal(1201, "multi_shot: must be true or false") }
-            guard number.boolValue else { return nil }
-        } else {
-            return nil
-        }
-        guard object["shot_type"] as? String == "customize" else {
+    private static func shots(_ fields: CreateFields) throws(KlingRefusal) -> [Shot]? {
+        guard let multiShot = try fields.bool("multi_shot"), multiShot else { return nil }
+        guard fields.value("shot_type")?.stringValue == "customize" else {
             throw KlingRefusal(1201, "shot_type: must be \"customize\" when multi_shot is true")
         }
-        guard let list = object["multi_prompt"] as? [[String: Any]], !list.isEmpty else {
+        guard let list = fields.value("multi_prompt")?.arrayValue, !list.isEmpty else {
             throw KlingRefusal(1201, "multi_prompt: must list the shots as [{index, prompt, duration}] when multi_shot is true")
         }
         var shots: [(index: Int, shot: Shot)] = []
         for (position, item) in list.enumerated() {
-            guard let prompt = item["prompt"] as? String, let duration = (item["duration"] as? String).flatMap({ Int($0) }) else {
+            guard let prompt = item.objectValue?["prompt"]?.stringValue, let duration = item.objectValue?["duration"]?.stringValue.flatMap({ Int($0) })
+            else {
                 throw KlingRefusal(1201, "multi_prompt[\(position)]: needs a prompt and a duration as a string, such as \"3\"")
             }
-            shots.append(((item["index"] as? NSNumber)?.intValue ?? position + 1, Shot(prompt: prompt, durationSeconds: duration)))
+            shots.append((item.objectValue?["index"]?.intValue ?? position + 1, Shot(prompt: prompt, durationSeconds: duration)))
         }
         return shots.sorted { $0.index < $1.index }.map(\.shot)
     }

@@ -41,7 +41,7 @@ struct OfficialSurface: Sendable {
         try await gateway.serving(request, context) { caller in
             let kind = try kind(request, context)
             let body = try await request.body.collect(upTo: gateway.configuration.maxBodyBytes)
-            let (job, external) = try KlingCreateBody.job(from: Data(body.readableBytesView), provider: provider, kind: kind)
+            let (job, external) = try KlingCreateBody.job(from: body.readableBytesView, provider: provider, kind: kind)
             let (record, _) = try await gateway.submit(job, externalTaskID: external, caller: caller, context: context)
             return KlingAnswer.success(
                 .object(KlingTaskObject.object(record, callerExternalID: external)), requestID: context.requestID,

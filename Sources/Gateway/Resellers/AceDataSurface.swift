@@ -29,7 +29,7 @@ struct AceDataSurface: Sendable {
     private func create(_ request: Request, _ context: GatewayContext) async throws -> Response {
         try await gateway.serving(request, context) { caller in
             let body = try await request.body.collect(upTo: gateway.configuration.maxBodyBytes)
-            let job = try Self.job(from: Data(body.readableBytesView))
+            let job = try Self.job(from: body.readableBytesView)
             let (record, _) = try await gateway.submit(job, externalTaskID: nil, caller: caller, context: context)
             let headers: HTTPFields = [.klingLedgerSubmission: record.id]
             if job.callbackURL != nil {
@@ -43,7 +43,7 @@ struct AceDataSurface: Sendable {
     private func retrieve(_ request: Request, _ context: GatewayContext) async throws -> Response {
         try await gateway.serving(request, context) { caller in
             let body = try await request.body.collect(upTo: 64 << 10)
-            let fields = try CreateFields(Data(body.readableBytesView), known: ["id", "ids", "action"])
+            let fields = try CreateFields(body.readableBytesView, known: ["id", "ids", "action"])
             guard try fields.text("action") == "retrieve" else {
                 throw KlingRefusal(1202, "action: this gateway serves \"retrieve\" with an id (not retrieve_batch); look tasks up one at a time")
             }
@@ -66,7 +66,7 @@ struct AceDataSurface: Sendable {
         }
     }
 
-    static func job(from body: Data) throws(KlingRefusal) -> VideoJob {
+    static func job(from body: some Collection<UInt8>) throws(KlingRefusal) -> VideoJob {
         let fields = try CreateFields(body, known: knownFields)
         guard let action = try fields.text("action"), let kind = actions[action] else {
             throw KlingRefusal(1201, "action: must be text2video, image2video or extend")
@@ -79,11 +79,11 @@ struct AceDataSurface: Sendable {
         job.imageTail = try fields.text("end_image_url")
         job.videoID = try fields.text("video_id")
         job.callbackURL = try fields.text("callback_url")
-        job.cfgScale = try fields.number("cfg_scale")?.doubleValue
+        job.cfgScale = try fields.number("cfg_scale")
         job.mode = try fields.mode()
         if let seconds = try fields.wholeNumber("duration") { job.durationSeconds = seconds }
         job.aspectRatio = try fields.aspectRatio()
-        job.cameraControl = try KlingCreateBody.cameraControl(fields.object["camera_control"])
+        job.cameraControl = try KlingCreateBody.cameraControl(fields.value("camera_control"))
         return job
     }
 

@@ -22,11 +22,11 @@ struct PixazoSurface: Sendable {
     private func create(_ request: Request, _ context: GatewayContext) async throws -> Response {
         try await serving(request, context) { caller in
             let body = try await request.body.collect(upTo: gateway.configuration.maxBodyBytes)
-            let fields = try CreateFields(Data(body.readableBytesView), known: Self.knownFields)
+            let fields = try CreateFields(body.readableBytesView, known: Self.knownFields)
             var job = VideoJob(provider: .pixazo, kind: .text2video)
             job.prompt = try fields.text("prompt")
             job.negativePrompt = try fields.text("negative_prompt")
-            job.cfgScale = try fields.number("cfg_scale")?.doubleValue
+            job.cfgScale = try fields.number("cfg_scale")
             job.aspectRatio = try fields.aspectRatio()
             let (record, _) = try await gateway.submit(job, externalTaskID: nil, caller: caller, context: context)
             return KlingAnswer.success(Self.data(TaskSnapshot(recorded: record)), requestID: context.requestID, headers: [.klingLedgerSubmission: record.id])
@@ -36,7 +36,7 @@ struct PixazoSurface: Sendable {
     private func status(_ request: Request, _ context: GatewayContext) async throws -> Response {
         try await serving(request, context) { caller in
             let body = try await request.body.collect(upTo: 64 << 10)
-            let fields = try CreateFields(Data(body.readableBytesView), known: ["task_id"])
+            let fields = try CreateFields(body.readableBytesView, known: ["task_id"])
             guard let id = try fields.text("task_id") else { throw KlingRefusal(1201, "task_id is required") }
             let record = try await gateway.callerTask(id, provider: .pixazo, kind: .text2video, caller: caller, context: context)
             return KlingAnswer.success(Self.data(try await gateway.read(record).snapshot), requestID: context.requestID)

@@ -1,4 +1,3 @@
-import Foundation
 import KlingAPI
 import KlingCore
 
@@ -6,13 +5,19 @@ import KlingCore
 /// through this: a field the gateway does not know is refused rather than dropped, so what
 /// reaches the provider is exactly what was priced.
 struct CreateFields {
-    let object: [String: Any]
+    let object: [String: JSONValue]
 
-    /// - Throws: `KlingRefusal` 1200 when the body is not a JSON object, 1201 naming the
-    ///   fields the gateway does not know.
-    init(_ body: Data, known: Set<String>) throws(KlingRefusal) {
-        guard let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
-            throw KlingRefusal(1200, "the request body is not a JSON object; send the create parameters as JSON")
+    /// - Throws: `KlingRefusal` 1200 when the body is not a JSON object (a key given twice
+    ///   included: which one would be priced?), 1201 naming the fields the gateway does not know.
+    init(_ body: some Collection<UInt8>, known: Set<String>) throws(KlingRefusal) {
+        let document: JSONValue
+        do {
+            document = try JSONValue(parsing: body)
+        } catch {
+            throw KlingRefusal(1200, "the request body is not valid JSON (\(error)); send the create parameters as one JSON object")
+        }
+        guard let object = document.objectValue else {
+            throw KlingRefusal(1200, "the request body is \(document.kindName), not a JSON object; send the create parameters as one JSON object")
         }
         let unknown = object.keys.filter { !known.contains($0) }.sorted()
         guard unknown.isEmpty else {
@@ -23,26 +28,36 @@ struct CreateFields {
         self.object = object
     }
 
-    func has(_ field: String) -> Bool { object[field].map { !($0 is NSNull) } ?? false }
+    /// The field's value, `nil` when it is absent or `null`.
+    func value(_ field: String) -> JSONValue? {
+        guard let value = object[field], value != .null else { return nil }
+        return value
+    }
+
+    func has(_ field: String) -> Bool { value(field) != nil }
 
     func text(_ field: String) throws(KlingRefusal) -> String? {
-        guard has(field) else { return nil }
-        guard let text = object[field] as? String else { throw KlingRefusal(1201, "\(field): must be a string") }
+        guard let value = value(field) else { return nil }
+        guard let text = value.stringValue else { throw KlingRefusal(1201, "\(field): must be a string, not \(value.kindName)") }
         return text
     }
 
-    /// A JSON number that is not a boolean.
-    func number(_ field: String) throws(KlingRefusal) -> NSNumber? {
-        guard has(field) else { return nil }
-        guard let number = object[field] as? NSNumber, !Self.isBool(number) else { throw KlingRefusal(1201, "\(field): must be a number") }
+    /// A JSON number, for the parameters that are fractions (`cfg_scale`, camera axes); never money.
+    func number(_ field: String) throws(KlingRefusal) -> Double? {
+        guard let value = value(field) else { return nil }
+        return try Self.number(value, named: field)
+    }
+
+    static func number(_ value: JSONValue, named field: String) throws(KlingRefusal) -> Double {
+        guard case .number(let text) = value, let number = Double(text) else { throw KlingRefusal(1201, "\(field): must be a number, not \(value.kindName)") }
         return number
     }
 
     /// A JSON `true` or `false`.
     func bool(_ field: String) throws(KlingRefusal) -> Bool? {
-        guard has(field) else { return nil }
-        guard let number = object[field] as? NSNumber, Self.isBool(number) else { throw KlingRefusal(1201, "\(field): must be true or false") }
-        return number.boolValue
+        guard let value = value(field) else { return nil }
+        guard let flag = value.boolValue else { throw KlingRefusal(1201, "\(field): must be true or false, not \(value.kindName)") }
+        return flag
     }
 
     /// `mode`: std or pro.
@@ -59,17 +74,13 @@ struct CreateFields {
         return ratio
     }
 
-    /// A JSON number that is a positive whole number.
+    /// A JSON number that is a positive whole number (`5`; `5.0` too, as JSON does not tell them apart).
     func wholeNumber(_ field: String) throws(KlingRefusal) -> Int? {
-        guard let number = try number(field) else { return nil }
-        guard let whole = Int(exactly: number.decimalValue as NSDecimalNumber), whole > 0 else {
-            throw KlingRefusal(1201, "\(field) = \(number): must be a whole number, such as 5")
+        guard let value = value(field) else { return nil }
+        let number = try Self.number(value, named: field)
+        guard number > 0, number == number.rounded(), number <= Double(Int32.max) else {
+            throw KlingRefusal(1201, "\(field) = \(value.text): must be a whole number, such as 5")
         }
-        return whole
-    }
-
-    /// JSON `true`/`false` arrive as NSNumber too; their type code (`c`) tells them from numbers.
-    static func isBool(_ number: NSNumber) -> Bool {
-        String(cString: number.objCType) == "c"
+        return Int(number)
     }
 }
