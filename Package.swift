@@ -74,7 +74,7 @@ let package = Package(
         ),
         // The official API's bearer credentials (static key or HS256 JWT), checked as the API
         // checks them: by the sandbox, and by the gateway that answers as the API.
-        .target(name: "KlingAuth", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "KlingAuth", dependencies: ["KlingCore", .product(name: "Crypto", package: "swift-crypto")]),
         // The report definitions in the top-level `reports/` folder, bundled like the price tables.
         .target(
             name: "ReportDefinitions",

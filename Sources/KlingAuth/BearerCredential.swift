@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KlingCore
 
 /// What a caller put in `Authorization: Bearer …` for the official Kling API: a static API key,
 /// or a JWT signed with HS256 by the secret key of an access-key pair (PROVIDERS.md §1).
@@ -54,16 +55,16 @@ public struct SignedToken: Sendable {
         let invalid = BearerCredential.Refusal(code: 1002, message: "Authorization is invalid: the token is not a JWT")
         guard parts.count == 3, let headerJSON = Self.decode(parts[0]), let claimsJSON = Self.decode(parts[1]),
             let signature = Self.decode(parts[2]),
-            let header = (try? JSONSerialization.jsonObject(with: headerJSON)) as? [String: Any],
-            let claims = (try? JSONSerialization.jsonObject(with: claimsJSON)) as? [String: Any]
+            let header = (try? JSONValue(parsing: headerJSON))?.objectValue,
+            let claims = (try? JSONValue(parsing: claimsJSON))?.objectValue
         else { throw invalid }
-        guard header["alg"] as? String == "HS256" else {
+        guard header["alg"]?.stringValue == "HS256" else {
             throw BearerCredential.Refusal(code: 1002, message: "Authorization is invalid: alg must be HS256")
         }
-        guard let issuer = claims["iss"] as? String, !issuer.isEmpty else {
+        guard let issuer = claims["iss"]?.stringValue, !issuer.isEmpty else {
             throw BearerCredential.Refusal(code: 1002, message: "Authorization is invalid: iss (the access key) is required")
         }
-        guard let notBefore = (claims["nbf"] as? NSNumber)?.intValue, let expires = (claims["exp"] as? NSNumber)?.intValue else {
+        guard let notBefore = claims["nbf"].flatMap(Self.seconds), let expires = claims["exp"].flatMap(Self.seconds) else {
             throw BearerCredential.Refusal(code: 1002, message: "Authorization is invalid: nbf and exp are required")
         }
         self.issuer = issuer
@@ -82,6 +83,15 @@ public struct SignedToken: Sendable {
         let seconds = Int(now.timeIntervalSince1970)
         if notBefore > seconds { throw BearerCredential.Refusal(code: 1003, message: "Authorization is not yet valid") }
         if expires <= seconds { throw BearerCredential.Refusal(code: 1004, message: "Authorization has expired: sign a new token") }
+    }
+
+    /// A NumericDate (RFC 7519): seconds since 1970, a whole number or not (then its whole
+    /// seconds, rounded down).
+    static func seconds(_ value: JSONValue) -> Int? {
+        guard case .number(let text) = value else { return nil }
+        if let whole = Int(text) { return whole }
+        guard let seconds = Double(text), seconds.isFinite, abs(seconds) < 1e15 else { return nil }
+        return Int(seconds.rounded(.down))
     }
 
     /// base64url without padding, as JWTs write it.
