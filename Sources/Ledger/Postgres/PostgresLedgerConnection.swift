@@ -238,9 +238,11 @@ final class PostgresLedgerConnection: LedgerConnection {
         let result: PostgresQueryResult
         do {
             result = try answer(try liveConnection(for: sql).query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger), sql: rawSQL)
-        } catch .unreachable where depth == 0 && connection.isClosed && !timedOut && sql.hasPrefix("SELECT") {
-            // A lone read sent as the server closed the session: read again on a new one.
-            result = try answer(try liveConnection(for: sql).query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger), sql: rawSQL)
+        } catch .unreachable where depth == 0 && !timedOut && sql.hasPrefix("SELECT") {
+            // A lone read sent as the server ended the session (its answer may be the server's
+            // farewell, before the connection is seen closed): read again on a new one.
+            try reconnect()
+            result = try answer(connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger), sql: rawSQL)
         }
         var read = ReadRows()
         for row in result.rows {
