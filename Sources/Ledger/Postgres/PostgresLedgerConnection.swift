@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PostgresNIO
@@ -28,8 +29,22 @@ final class PostgresLedgerConnection: LedgerConnection {
     init(_ location: PostgresLocation) throws(LedgerError) {
         self.location = location
         connection = try Self.connect(location, logger: logger)
+        watchForClose()
         try configureSession()
     }
+
+    /// The statement waiting for its answer, and the connection it was sent on. PostgresNIO
+    /// never answers a statement the connection closed under, so the close fails it here.
+    private let waiting = NIOLockedValueBox<(connection: ObjectIdentifier, fail: @Sendable () -> Void)?>(nil)
+
+    private func watchForClose() {
+        let closed = ObjectIdentifier(connection)
+        connection.closeFuture.whenComplete { [waiting] _ in
+            waiting.withLockedValue { $0 }.map { if $0.connection == closed { $0.fail() } }
+        }
+    }
+
+    private struct ConnectionClosed: Error {}
 
     private static func connect(_ location: PostgresLocation, logger: Logger) throws(LedgerError) -> PostgresConnection {
         var configuration = PostgresConnection.Configuration(
@@ -71,6 +86,7 @@ final class PostgresLedgerConnection: LedgerConnection {
     private func reconnect() throws(LedgerError) {
         try? connection.close().wait()
         connection = try Self.connect(location, logger: logger)
+        watchForClose()
         try configureSession()
     }
 
@@ -87,9 +103,10 @@ final class PostgresLedgerConnection: LedgerConnection {
     }
 
     /// Waits for a statement's answer, but not forever: PostgresNIO never answers a statement
-    /// sent on a connection that has just closed, and a server that vanished without closing
-    /// (a dead host) never answers at all. Past the server's own statement timeout and a margin,
-    /// the connection is closed, so the next statement connects again.
+    /// sent on a connection that has just closed (the close fails it, see `waiting`), and a
+    /// server that vanished without closing (a dead host) never answers at all. Past the
+    /// server's own statement timeout and a margin, the connection is closed, so the next
+    /// statement connects again.
     private func answer<T: Sendable>(_ future: EventLoopFuture<T>, sql: String) throws(LedgerError) -> T {
         let waited = location.statementTimeout + .seconds(5)
         let promise = future.eventLoop.makePromise(of: T.self)
@@ -97,10 +114,17 @@ final class PostgresLedgerConnection: LedgerConnection {
         let deadline = future.eventLoop.scheduleTask(in: .seconds(waited.components.seconds)) {
             promise.fail(NoAnswer())
         }
-        defer { deadline.cancel() }
+        waiting.withLockedValue { $0 = (ObjectIdentifier(connection), { promise.fail(ConnectionClosed()) }) }
+        defer {
+            deadline.cancel()
+            waiting.withLockedValue { $0 = nil }
+        }
+        if connection.isClosed { promise.fail(ConnectionClosed()) }  // closed before the watch was set
         timedOut = false
         do {
             return try promise.futureResult.wait()
+        } catch is ConnectionClosed {
+            throw .unreachable(server: location.description, reason: "the server closed the connection")
         } catch is NoAnswer {
             timedOut = true
             connection.close().whenComplete { _ in }
