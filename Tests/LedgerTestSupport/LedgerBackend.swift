@@ -20,6 +20,20 @@ public enum LedgerBackend: String, Sendable, CaseIterable, CustomTestStringConve
         ProcessInfo.processInfo.environment["KLING_LEDGER_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// The test server's certificate, its own authority (`.ci/run` sets it, and the server
+    /// takes TLS), for the `sslmode` tests.
+    public static var postgresCA: String? {
+        ProcessInfo.processInfo.environment["KLING_LEDGER_TEST_POSTGRES_CA"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Why the TLS cases do not run here, or `nil` when they do (under CI they always run).
+    public static var postgresTLSSkipReason: String? {
+        postgresSkipReason
+            ?? (postgresCA != nil || underCI
+                ? nil
+                : "PostgreSQL TLS cases skipped: KLING_LEDGER_TEST_POSTGRES_CA is not set (`bash .ci/run` sets it to its server's certificate)")
+    }
+
     /// Whether the tests run under CI, where every backend must run.
     public static var underCI: Bool { ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty } ?? false }
 

@@ -76,4 +76,32 @@ struct BackendTests {
             #expect(try ledger.read { db throws(LedgerError) in try db.queryOne("SELECT count(*) AS n FROM ledger_settings", []) { $0.int64("n") } } ?? 0 > 0)
         }
     }
+
+    /// `sslmode` as libpq reads it, against the CI server's self-signed certificate.
+    @Test(
+        "TLS follows sslmode: prefer by default, disable, require, and verify-ca / verify-full against sslrootcert; an untrusted server is refused, saying how to trust it",
+        .enabled(if: LedgerBackend.postgresTLSSkipReason == nil, Comment(rawValue: LedgerBackend.postgresTLSSkipReason ?? "")))
+    func tls() throws {
+        let authority = try #require(LedgerBackend.postgresCA, "KLING_LEDGER_TEST_POSTGRES_CA names the test server's certificate")
+        try LedgerBackend.postgres.withScratchLocation { (url: String) throws in
+            let encrypted = { (options: String) throws -> Bool in try Self.encrypted(url + options) }
+            #expect(try encrypted(""))
+            #expect(try encrypted("?sslmode=disable") == false)
+            #expect(try encrypted("?sslmode=require"))
+            #expect(try encrypted("?sslmode=verify-ca&sslrootcert=\(authority)"))
+            #expect(try encrypted("?sslmode=verify-full&sslrootcert=\(authority)"))
+            // The system's authorities did not sign the test server's certificate.
+            #expect { _ = try encrypted("?sslmode=verify-full") } throws: { "\($0)".contains("sslrootcert=PATH") }
+            #expect { _ = try encrypted("?sslmode=sometimes") } throws: { "\($0)".contains("verify-full") }
+            #expect { _ = try encrypted("?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem") } throws: { "\($0)".contains("not a readable file") }
+        }
+    }
+
+    /// Whether a ledger opened at `location` talks to its server over TLS.
+    private static func encrypted(_ location: String) throws -> Bool {
+        let ledger = try Ledger(path: location)
+        return try ledger.read { db throws(LedgerError) in
+            try db.queryOne("SELECT ssl::int AS encrypted FROM pg_stat_ssl WHERE pid = pg_backend_pid()", []) { $0.int64("encrypted") }
+        } == 1
+    }
 }

@@ -3,6 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PostgresNIO
 
 /// The ledger's SQL on a PostgreSQL server, through PostgresNIO.
@@ -49,7 +50,7 @@ final class PostgresLedgerConnection: LedgerConnection {
     private static func connect(_ location: PostgresLocation, logger: Logger) throws(LedgerError) -> PostgresConnection {
         var configuration = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password, database: location.database,
-            tls: .disable)
+            tls: try tls(location))
         configuration.options.connectTimeout = .seconds(10)
         do {
             return try PostgresConnection.connect(
@@ -57,6 +58,26 @@ final class PostgresLedgerConnection: LedgerConnection {
             ).wait()
         } catch {
             throw .unreachable(server: location.description, reason: reason(error))
+        }
+    }
+
+    /// The TLS the location's `sslmode` asks for, as libpq gives it.
+    private static func tls(_ location: PostgresLocation) throws(LedgerError) -> PostgresConnection.Configuration.TLS {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        switch location.tls {
+        case .disable: return .disable
+        case .prefer, .require: configuration.certificateVerification = .none
+        case .verifyCA: configuration.certificateVerification = .noHostnameVerification
+        case .verifyFull: configuration.certificateVerification = .fullVerification
+        }
+        if let path = location.rootCertificates, location.tls == .verifyCA || location.tls == .verifyFull {
+            configuration.trustRoots = .file(path)
+        }
+        do {
+            let context = try NIOSSLContext(configuration: configuration)
+            return location.tls == .prefer ? .prefer(context) : .require(context)
+        } catch {
+            throw .badLocation("\(location): cannot set up TLS (\(error)); check sslrootcert")
         }
     }
 
@@ -447,7 +468,9 @@ final class PostgresLedgerConnection: LedgerConnection {
     static func reason(_ error: any Error) -> String {
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] { return message }
+            if let underlying = error.underlying, underlying is NIOSSLError || underlying is BoringSSLError { return reason(underlying) }
             switch error.code {
+            case .sslUnsupported: return "the server does not offer TLS, and sslmode asks for it (sslmode=prefer, or disable, connects without)"
             case .connectionError: return "no answer from the server (is it running, and is the port right?)"
             case .authMechanismRequiresPassword: return "the server asks for a password and none was given"
             case .serverClosedConnection, .uncleanShutdown: return "the server closed the connection"
@@ -455,6 +478,13 @@ final class PostgresLedgerConnection: LedgerConnection {
             }
         }
         if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        if error is NIOSSLError || error is BoringSSLError {
+            // BoringSSL's text names its source files; its reason code (CERTIFICATE_VERIFY_FAILED) is what helps.
+            let text = "\(error)"
+            let code = text.range(of: "OPENSSL_internal:").map { text[$0.upperBound...].prefix { $0 != " " } } ?? ""
+            return "the TLS handshake failed\(code.isEmpty ? "" : " (\(code))"): the server's certificate is not trusted, or not issued to this "
+                + "host; with sslmode=verify-ca or verify-full, give the authority that signed it as sslrootcert=PATH"
+        }
         return "could not connect"
     }
 }

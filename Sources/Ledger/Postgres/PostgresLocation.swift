@@ -20,6 +20,26 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
     /// the store's own connection. More would not write faster: every write takes the ledger's
     /// lock, so writers go one at a time whatever the count.
     public let connections: Int
+    /// Whether, and how strictly, the connection is encrypted (`?sslmode=`, else `PGSSLMODE`),
+    /// as libpq reads it; `prefer` by default.
+    public let tls: TLSMode
+    /// The certificate authorities `verify-ca` and `verify-full` trust (`?sslrootcert=PATH`,
+    /// else `PGSSLROOTCERT`); the system's when none is given.
+    public let rootCertificates: String?
+
+    /// libpq's `sslmode`, less `allow` (plain first, then TLS: never better than `prefer`).
+    public enum TLSMode: String, Sendable, CaseIterable {
+        /// Never encrypted.
+        case disable
+        /// Encrypted when the server offers it, without checking its certificate.
+        case prefer
+        /// Encrypted always, without checking the server's certificate.
+        case require
+        /// Encrypted, with a certificate signed by a trusted authority.
+        case verifyCA = "verify-ca"
+        /// Encrypted, with a trusted certificate issued to the host the URL names.
+        case verifyFull = "verify-full"
+    }
 
     /// Whether `text` names a PostgreSQL ledger rather than a file.
     public static func isURL(_ text: String) -> Bool {
@@ -38,10 +58,14 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         }
         var timeout = 60
         var connections = 2
+        var tlsText = environment["PGSSLMODE"].flatMap { $0.isEmpty ? nil : $0 }
+        var rootCertificates = environment["PGSSLROOTCERT"].flatMap { $0.isEmpty ? nil : $0 }
         for item in url.queryItems ?? [] {
             switch (item.name, item.value.flatMap(Int.init)) {
             case ("statement_timeout", let seconds?) where seconds >= 1: timeout = seconds
             case ("connections", let count?) where (1...2).contains(count): connections = count
+            case ("sslmode", _): tlsText = item.value ?? ""
+            case ("sslrootcert", _): rootCertificates = item.value ?? ""
             case ("password", _):
                 throw .badLocation(
                     "\(Self.redacted(text)): a password in the URL's options is not read (it would show in logs and process lists); "
@@ -49,11 +73,21 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
             default:
                 throw .badLocation(
                     "\(Self.redacted(text)): the option \(item.name) is not understood. The options are statement_timeout=SECONDS "
-                        + "(at least 1) and connections=1 or 2; TLS is not supported yet, so reach the server over a private network or a tunnel")
+                        + "(at least 1), connections=1 or 2, sslmode=\(Self.tlsModes) and sslrootcert=PATH")
             }
+        }
+        guard let tls = TLSMode(rawValue: tlsText ?? TLSMode.prefer.rawValue) else {
+            throw .badLocation("\(Self.redacted(text)): sslmode \"\(tlsText ?? "")\" is not one of \(Self.tlsModes) (from the URL, else PGSSLMODE)")
+        }
+        if let rootCertificates, !FileManager.default.isReadableFile(atPath: rootCertificates) {
+            throw .badLocation(
+                "\(Self.redacted(text)): sslrootcert \(rootCertificates) is not a readable file; give the PEM file of the authority that signed "
+                    + "the server's certificate (from the URL, else PGSSLROOTCERT)")
         }
         self.statementTimeout = .seconds(timeout)
         self.connections = connections
+        self.tls = tls
+        self.rootCertificates = rootCertificates
         let user = url.user.flatMap { $0.removingPercentEncoding ?? $0 } ?? environment["PGUSER"] ?? environment["USER"] ?? "postgres"
         let port = url.port ?? 5432
         self.host = host
@@ -67,6 +101,8 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+
+    static let tlsModes = TLSMode.allCases.map(\.rawValue).joined(separator: ", ")
 
     /// The URL with any password replaced, for messages about a URL that could not be used.
     static func redacted(_ text: String) -> String {
