@@ -75,4 +75,53 @@ struct SharedLedgerProcessTests {
             #expect(Set(accepted.compactMap(\.providerTaskID)) == Set(sandbox.tasks.map(\.taskID)))
         }
     }
+
+    /// A restarted database server (or a failover) ends every session; the gateway must go on
+    /// without a restart of its own. `pg_terminate_backend` ends them as a shutdown does.
+    @Test(
+        "A gateway on PostgreSQL goes on serving after the server ended all its sessions: health, creates and queries, each create recorded once",
+        .enabled(if: LedgerBackend.all.contains(.postgres), Comment(rawValue: LedgerBackend.postgresSkipReason ?? "")))
+    func gatewayOutlivesServerSessions() async throws {
+        let sandbox = try await Sandbox.start(delay: .milliseconds(200), credentials: .random())
+        defer { Task { await sandbox.stop() } }
+        try await LedgerBackend.postgres.withScratchLocation { url in
+            let environment = sandbox.environment.merging(["KLING_LEDGER_DB": url, "KLING_LEDGER_GATEWAY_SECRET": Self.secret]) { $1 }
+            let issued = try await runCLI(["keys", "create", "--team", "video", "--json"], environment: environment)
+            let key = try #require(issued.json?["api_key"] as? String, "\(issued.stderr)")
+            let served = try await Served.start(environment: environment)
+            func send(_ method: HTTPMethod, _ path: String, _ body: String? = nil) async throws -> (status: Int, json: [String: Any]) {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(served.port)\(path)")
+                request.method = method
+                request.headers.add(name: "Authorization", value: "Bearer \(key)")
+                if let body {
+                    request.headers.add(name: "Content-Type", value: "application/json")
+                    request.body = .bytes(ByteBuffer(string: body))
+                }
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(90))
+                let bytes = try await response.body.collect(upTo: 1 << 20)
+                return (Int(response.status.code), (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any]) ?? [:])
+            }
+            let create = #"{"model_name":"kling-v1","mode":"std","duration":"5","prompt":"before"}"#
+            let first = try await send(.POST, "/v1/videos/text2video", create)
+            #expect(first.status == 200, "\(first.json)")
+
+            #expect(try LedgerBackend.endSessions(of: url) >= 1, "the gateway had sessions open")
+            let health = try await send(.GET, "/healthz")
+            #expect(health.status == 200, "\(health.json)")
+            let second = try await send(.POST, "/v1/videos/text2video", create.replacingOccurrences(of: "before", with: "after"))
+            #expect(second.status == 200, "\(second.json)")
+            let taskID = try #require((second.json["data"] as? [String: Any])?["task_id"] as? String)
+            try await Task.sleep(for: .milliseconds(400))  // the sandbox finishes it
+            _ = try LedgerBackend.endSessions(of: url)
+            let query = try await send(.GET, "/v1/videos/text2video/\(taskID)")
+            #expect(query.status == 200 && (query.json["data"] as? [String: Any])?["task_status"] as? String == "succeed", "\(query.json)")
+            _ = try await served.terminate()
+
+            let ledger = try Ledger(path: url, access: .read)
+            let records = try ledger.submissions()
+            #expect(records.count == 2)
+            #expect(records.allSatisfy { $0.state != .pending && $0.state != .unknown }, "\(records.map(\.state))")
+            #expect(Set(records.compactMap(\.providerTaskID)) == Set(sandbox.tasks.map(\.taskID)), "each create reached the provider once")
+        }
+    }
 }
