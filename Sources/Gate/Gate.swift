@@ -111,7 +111,10 @@ public struct Gate: Sendable {
             externalTaskID: sending.externalTaskID, prompt: job.shots?.map(\.prompt).joined(separator: " | ") ?? job.prompt,
             requestFingerprint: RequestFingerprint(request, job: job, resolved: billable).value, parentID: parentID, sender: .current,
             relayedCallbackURL: request.relayingCallbacks == nil ? nil : job.callbackURL)
-        if let existing = try ledger.submission(idempotencyKey: draft.idempotencyKey) { return try replay(existing, draft) }
+        // A caller's key may name an earlier submission; a fresh id (no key given) cannot.
+        if request.idempotencyKey != nil, let existing = try ledger.submission(idempotencyKey: draft.idempotencyKey) {
+            return try replay(existing, draft)
+        }
         let client = try clients(job.provider)  // a missing credential stops here, before any hold
         try Task.checkCancellation()
 
