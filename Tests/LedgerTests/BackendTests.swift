@@ -5,14 +5,16 @@ import Testing
 
 @testable import Ledger
 
+/// Every case blocks on PostgreSQL's round trips, so each runs on threads of its own
+/// (`withScratchLocation`'s async form), never on the few threads the other tests' servers need.
 @Suite("Backends")
 struct BackendTests {
     /// Without a server the PostgreSQL cases do not run; this test is then skipped, saying why.
     @Test(
         "PostgreSQL is tested: a server answers, and a new database becomes a ledger at the latest schema",
         .enabled(if: LedgerBackend.postgresSkipReason == nil, Comment(rawValue: LedgerBackend.postgresSkipReason ?? "")))
-    func postgresIsTested() throws {
-        try LedgerBackend.postgres.withScratchLocation { url in
+    func postgresIsTested() async throws {
+        try await LedgerBackend.postgres.withScratchLocation { url in
             let ledger = try Ledger(path: url)
             #expect(try ledger.read { db throws(LedgerError) in db.dialect } == .postgres)
             let version = try ledger.read { db throws(LedgerError) in
@@ -29,8 +31,8 @@ struct BackendTests {
     @Test(
         "A ledger on PostgreSQL connects again after the server ended its session, for reads and writes",
         .enabled(if: LedgerBackend.postgresSkipReason == nil, Comment(rawValue: LedgerBackend.postgresSkipReason ?? "")))
-    func reconnects() throws {
-        try LedgerBackend.postgres.withScratchLocation { url in
+    func reconnects() async throws {
+        try await LedgerBackend.postgres.withScratchLocation { url in
             let ledger = try Ledger(path: url)
             _ = try ledger.budgets()
             #expect(try LedgerBackend.endSessions(of: url) == 1)
@@ -48,8 +50,8 @@ struct BackendTests {
     @Test(
         "A PostgreSQL report streams every row through its cursor, across batch edges, with its column names even when empty",
         .enabled(if: LedgerBackend.postgresSkipReason == nil, Comment(rawValue: LedgerBackend.postgresSkipReason ?? "")))
-    func reportCursor() throws {
-        try LedgerBackend.postgres.withScratchLocation { url in
+    func reportCursor() async throws {
+        try await LedgerBackend.postgres.withScratchLocation { url in
             let ledger = try Ledger(path: url)
             let batch = PostgresLedgerConnection.reportBatch
             for count in [0, 1, batch - 1, batch, batch + 1, 2 * batch + 500] {
@@ -81,9 +83,9 @@ struct BackendTests {
     @Test(
         "TLS follows sslmode: prefer by default, disable, require, and verify-ca / verify-full against sslrootcert; an untrusted server is refused, saying how to trust it",
         .enabled(if: LedgerBackend.postgresTLSSkipReason == nil, Comment(rawValue: LedgerBackend.postgresTLSSkipReason ?? "")))
-    func tls() throws {
+    func tls() async throws {
         let authority = try #require(LedgerBackend.postgresCA, "KLING_LEDGER_TEST_POSTGRES_CA names the test server's certificate")
-        try LedgerBackend.postgres.withScratchLocation { (url: String) throws in
+        try await LedgerBackend.postgres.withScratchLocation { (url: String) async throws in
             let encrypted = { (options: String) throws -> Bool in try Self.encrypted(url + options) }
             #expect(try encrypted(""))
             #expect(try encrypted("?sslmode=disable") == false)
