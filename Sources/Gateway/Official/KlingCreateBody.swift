@@ -61,14 +61,8 @@ enum KlingCreateBody {
         var parsed = CameraControl.Config()
         for (name, value) in axes {
             let number = try CreateFields.number(value, named: "camera_control.config.\(name)")
-            switch name {
-            case "horizontal": parsed.horizontal = number
-            case "vertical": parsed.vertical = number
-            case "pan": parsed.pan = number
-            case "tilt": parsed.tilt = number
-            case "roll": parsed.roll = number
-            case "zoom": parsed.zoom = number
-            default: throw KlingRefusal(1201, "camera_control.config.\(name): not an axis (horizontal, vertical, pan, tilt, roll, zoom)")
+            guard parsed.set(name, to: number) else {
+                throw KlingRefusal(1201, "camera_control.config.\(name): not an axis (horizontal, vertical, pan, tilt, roll, zoom)")
             }
         }
         return CameraControl(movement: movement, config: parsed)

@@ -113,6 +113,20 @@ public struct CameraControl: Sendable, Hashable {
             self.zoom = zoom
         }
 
+        /// Sets the axis with this wire name; `false` when no axis has it.
+        public mutating func set(_ name: String, to value: Double) -> Bool {
+            switch name {
+            case "horizontal": horizontal = value
+            case "vertical": vertical = value
+            case "pan": pan = value
+            case "tilt": tilt = value
+            case "roll": roll = value
+            case "zoom": zoom = value
+            default: return false
+            }
+            return true
+        }
+
         /// The axes by wire name, in the documented order.
         public var axes: [(name: String, value: Double)] {
             [("horizontal", horizontal), ("vertical", vertical), ("pan", pan), ("tilt", tilt), ("roll", roll), ("zoom", zoom)]

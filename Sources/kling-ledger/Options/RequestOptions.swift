@@ -97,14 +97,8 @@ struct RequestOptions: ParsableArguments {
             throw ValidationError("--camera-axis \"\(cameraAxis)\" must be axis=value, e.g. zoom=5")
         }
         var config = CameraControl.Config()
-        switch parts[0] {
-        case "horizontal": config.horizontal = value
-        case "vertical": config.vertical = value
-        case "pan": config.pan = value
-        case "tilt": config.tilt = value
-        case "roll": config.roll = value
-        case "zoom": config.zoom = value
-        default: throw ValidationError("--camera-axis: \(parts[0]) is not an axis; use horizontal, vertical, pan, tilt, roll or zoom")
+        guard config.set(parts[0], to: value) else {
+            throw ValidationError("--camera-axis: \(parts[0]) is not an axis; use horizontal, vertical, pan, tilt, roll or zoom")
         }
         return CameraControl(movement: .simple, config: config)
     }
