@@ -114,7 +114,7 @@ final class PostgresLedgerConnection: LedgerConnection {
     /// The connection for the next statement. One the server has closed is replaced when no
     /// transaction is open (a lone statement, or a transaction's first); inside one, the
     /// transaction is gone with its session, and the caller hears so.
-    private func liveConnection(for sql: String) throws(LedgerError) -> PostgresConnection {
+    private func liveConnection() throws(LedgerError) -> PostgresConnection {
         guard connection.isClosed else { return connection }
         guard depth == 0 else {
             throw .unreachable(server: location.description, reason: "the server closed the connection during a transaction, which it rolled back")
@@ -168,7 +168,7 @@ final class PostgresLedgerConnection: LedgerConnection {
     /// Runs each statement of `sql` in turn (the server takes one per request).
     func execute(_ sql: String) throws(LedgerError) {
         for statement in Self.statements(sql) {
-            _ = try answer(try liveConnection(for: statement).query(PostgresQuery(unsafeSQL: statement), logger: logger), sql: statement)
+            _ = try answer(try liveConnection().query(PostgresQuery(unsafeSQL: statement), logger: logger), sql: statement)
         }
     }
 
@@ -282,7 +282,7 @@ final class PostgresLedgerConnection: LedgerConnection {
         }
         let result: PostgresQueryResult
         do {
-            result = try answer(try liveConnection(for: sql).query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger), sql: rawSQL)
+            result = try answer(try liveConnection().query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger), sql: rawSQL)
         } catch .unreachable where depth == 0 && !timedOut && sql.hasPrefix("SELECT") {
             // A lone read sent as the server ended the session (its answer may be the server's
             // farewell, before the connection is seen closed): read again on a new one.

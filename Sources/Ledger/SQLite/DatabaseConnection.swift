@@ -119,10 +119,11 @@ public final class DatabaseConnection: LedgerConnection {
 
     /// Runs one or more SQL statements that take no parameters.
     public func execute(_ sql: String) throws(LedgerError) {
-        let control = ["BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"]
         // A transaction's own statements run several times per submission: compiled once, kept.
-        if control.contains(where: sql.hasPrefix) { return try run(sql) }
-        statements.removeAll()  // DDL may change the schema
+        // (A compiled statement is one statement: a script goes through `sqlite3_exec`.)
+        let control = Self.transactionControl.contains(where: sql.hasPrefix)
+        if control, !sql.contains(";") { return try run(sql) }
+        if !control { statements.removeAll() }  // DDL may change the schema
         var message: UnsafeMutablePointer<CChar>?
         let code = sqlite3_exec(handle, sql, nil, nil, &message)
         defer { sqlite3_free(message) }
@@ -131,6 +132,8 @@ public final class DatabaseConnection: LedgerConnection {
             throw .sqlite(code: code, message: text, sql: sql, path: path)
         }
     }
+
+    private static let transactionControl = ["BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"]
 
     /// Statements compiled before, by their SQL: the ledger runs the same few dozen over and
     /// over, and compiling one costs more than running it.
