@@ -16,7 +16,7 @@ struct LedgerThreadsTests {
     /// suite of tests running at once, the pool's latency says more about the neighbours.
     @Test(
         "On PostgreSQL, work in the ledger runs on the ledger's own threads, not the cooperative pool",
-        .enabled(if: LedgerBackend.all.contains(.postgres), "needs PostgreSQL (KLING_LEDGER_TEST_POSTGRES, or CI)"))
+        .needsPostgres)
     func postgresWorkLeavesThePool() async throws {
         try await LedgerBackend.postgres.withScratchLocation { url in
             let gate = Gate(ledgerPath: url, prices: try PriceBook.load(environment: [:]))

@@ -16,7 +16,7 @@ struct SharedLedgerProcessTests {
 
     @Test(
         "4 machines × 2 gateway processes, 8 concurrent creates each, on one PostgreSQL ledger with a hard budget that fits 13: exactly 13 accepted, 13 created at the provider, never over the limit",
-        .enabled(if: LedgerBackend.all.contains(.postgres), Comment(rawValue: LedgerBackend.postgresSkipReason ?? "")))
+        .needsPostgres)
     func noOverspendAcrossMachines() async throws {
         let fits = 13
         let sandbox = try await Sandbox.start(delay: .seconds(30), credentials: .random())
@@ -80,7 +80,7 @@ struct SharedLedgerProcessTests {
     /// without a restart of its own. `pg_terminate_backend` ends them as a shutdown does.
     @Test(
         "A gateway on PostgreSQL goes on serving after the server ended all its sessions: health, creates and queries, each create recorded once",
-        .enabled(if: LedgerBackend.all.contains(.postgres), Comment(rawValue: LedgerBackend.postgresSkipReason ?? "")))
+        .needsPostgres)
     func gatewayOutlivesServerSessions() async throws {
         let sandbox = try await Sandbox.start(delay: .milliseconds(200), credentials: .random())
         defer { Task { await sandbox.stop() } }

@@ -81,6 +81,19 @@ extension LedgerBackend {
     }
 }
 
+extension Trait where Self == ConditionTrait {
+    /// The test runs when a PostgreSQL server is configured, and always under CI (where a missing
+    /// server fails it); elsewhere it is skipped, saying why.
+    public static var needsPostgres: Self {
+        .enabled(if: LedgerBackend.postgresSkipReason == nil, Comment(rawValue: LedgerBackend.postgresSkipReason ?? ""))
+    }
+
+    /// The same, for tests that also need the server's TLS certificate.
+    public static var needsPostgresTLS: Self {
+        .enabled(if: LedgerBackend.postgresTLSSkipReason == nil, Comment(rawValue: LedgerBackend.postgresTLSSkipReason ?? ""))
+    }
+}
+
 public struct ScratchError: Error, CustomStringConvertible {
     public let description: String
 }

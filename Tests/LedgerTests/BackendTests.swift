@@ -12,7 +12,7 @@ struct BackendTests {
     /// Without a server the PostgreSQL cases do not run; this test is then skipped, saying why.
     @Test(
         "PostgreSQL is tested: a server answers, and a new database becomes a ledger at the latest schema",
-        .enabled(if: LedgerBackend.postgresSkipReason == nil, Comment(rawValue: LedgerBackend.postgresSkipReason ?? "")))
+        .needsPostgres)
     func postgresIsTested() async throws {
         try await LedgerBackend.postgres.withScratchLocation { url in
             let ledger = try Ledger(path: url)
@@ -30,7 +30,7 @@ struct BackendTests {
     /// it is restarted too. `pg_terminate_backend` ends a session as a server's shutdown does.
     @Test(
         "A ledger on PostgreSQL connects again after the server ended its session, for reads and writes",
-        .enabled(if: LedgerBackend.postgresSkipReason == nil, Comment(rawValue: LedgerBackend.postgresSkipReason ?? "")))
+        .needsPostgres)
     func reconnects() async throws {
         try await LedgerBackend.postgres.withScratchLocation { url in
             let ledger = try Ledger(path: url)
@@ -49,7 +49,7 @@ struct BackendTests {
     /// ledger is never read into memory whole: every row arrives, in order, at each batch edge.
     @Test(
         "A PostgreSQL report streams every row through its cursor, across batch edges, with its column names even when empty",
-        .enabled(if: LedgerBackend.postgresSkipReason == nil, Comment(rawValue: LedgerBackend.postgresSkipReason ?? "")))
+        .needsPostgres)
     func reportCursor() async throws {
         try await LedgerBackend.postgres.withScratchLocation { url in
             let ledger = try Ledger(path: url)
@@ -82,7 +82,7 @@ struct BackendTests {
     /// `sslmode` as libpq reads it, against the CI server's self-signed certificate.
     @Test(
         "TLS follows sslmode: prefer by default, disable, require, and verify-ca / verify-full against sslrootcert; an untrusted server is refused, saying how to trust it",
-        .enabled(if: LedgerBackend.postgresTLSSkipReason == nil, Comment(rawValue: LedgerBackend.postgresTLSSkipReason ?? "")))
+        .needsPostgresTLS)
     func tls() async throws {
         let authority = try #require(LedgerBackend.postgresCA, "KLING_LEDGER_TEST_POSTGRES_CA names the test server's certificate")
         try await LedgerBackend.postgres.withScratchLocation { (url: String) async throws in
