@@ -87,7 +87,9 @@ struct BackendTests {
         let authority = try #require(LedgerBackend.postgresCA, "KLING_LEDGER_TEST_POSTGRES_CA names the test server's certificate")
         try await LedgerBackend.postgres.withScratchLocation { (url: String) async throws in
             let encrypted = { (options: String) throws -> Bool in try Self.encrypted(url + options) }
-            #expect(try encrypted(""))
+            #expect(try PostgresLocation(url: url, environment: [:]).tls == .prefer, "prefer unless the URL or PGSSLMODE says otherwise")
+            #expect(try PostgresLocation(url: url, environment: ["PGSSLMODE": "require"]).tls == .require)
+            #expect(try encrypted("?sslmode=prefer"))
             #expect(try encrypted("?sslmode=disable") == false)
             #expect(try encrypted("?sslmode=require"))
             #expect(try encrypted("?sslmode=verify-ca&sslrootcert=\(authority)"))
